@@ -1,0 +1,1 @@
+"""Portal spiders: one small module per portal, on the shared bases in spiders/base.py."""

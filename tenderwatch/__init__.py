@@ -1,0 +1,1 @@
+"""tenderwatch: an alerting monitor for public tenders."""

@@ -1,0 +1,139 @@
+"""Operator configuration, read from the environment only (secrets never live in files)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    """A setting in the environment is malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    bot_token: str = ""
+    channel: str = ""
+    webhook_url: str = ""
+    api_url: str = ""  # slack-sdk base_url, for enterprise proxies and tests
+
+    @property
+    def mode(self) -> str:
+        return "bot" if self.bot_token else "webhook"
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    user: str = ""
+    password: str = ""
+    starttls: bool = True
+    implicit_tls: bool = False
+    from_addr: str = "tenderwatch <tenderwatch@localhost>"
+    to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path = Path("data")
+    watchlists_dir: Path = Path("watchlists")
+    alerts_jsonl: Path = Path("data/alerts.jsonl")
+    host_map: Mapping[str, str] = field(default_factory=dict)
+    slack: SlackConfig | None = None
+    smtp: SmtpConfig | None = None
+    lookback_days: int = 7
+    contact_url: str = "https://github.com/tenderwatch/tenderwatch"
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "tenderwatch.sqlite3"
+
+    @property
+    def watchlist_snapshot(self) -> Path:
+        """The last watchlists that validated; crawls read this, never the editable folder."""
+        return self.data_dir / "watchlists.good.json"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("TENDERWATCH_DATA_DIR") or "data")
+        return cls(
+            data_dir=data_dir,
+            watchlists_dir=Path(env.get("TENDERWATCH_WATCHLISTS") or "watchlists"),
+            alerts_jsonl=Path(env.get("TENDERWATCH_ALERTS_JSONL") or data_dir / "alerts.jsonl"),
+            host_map=parse_host_map(env.get("TENDERWATCH_HOST_MAP", "")),
+            slack=_slack(env),
+            smtp=_smtp(env),
+            lookback_days=_int(env, "TENDERWATCH_LOOKBACK_DAYS", 7),
+            contact_url=env.get("TENDERWATCH_CONTACT_URL") or cls.contact_url,
+        )
+
+
+def parse_host_map(value: str) -> dict[str, str]:
+    """``host=base_url`` pairs separated by whitespace, e.g. ``www.ccgp.gov.cn=http://127.0.0.1:8001``."""
+    mapping: dict[str, str] = {}
+    for pair in value.split():
+        host, sep, base = pair.partition("=")
+        parts = urlsplit(base)
+        if not sep or not host or parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ConfigError(f"TENDERWATCH_HOST_MAP: {pair!r} is not host=http(s)://base")
+        mapping[host.lower()] = base.rstrip("/")
+    return mapping
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if raw.strip().lower() in TRUE:
+        return True
+    if raw.strip().lower() in FALSE:
+        return False
+    raise ConfigError(f"{name}={raw!r}: use true or false")
+
+
+def _slack(env: Mapping[str, str]) -> SlackConfig | None:
+    token, channel = env.get("SLACK_BOT_TOKEN", ""), env.get("SLACK_CHANNEL", "")
+    webhook = env.get("SLACK_WEBHOOK_URL", "")
+    if token and not channel:
+        raise ConfigError("SLACK_BOT_TOKEN is set but SLACK_CHANNEL is not")
+    if not token and not webhook:
+        return None
+    return SlackConfig(bot_token=token, channel=channel, webhook_url=webhook,
+                       api_url=env.get("SLACK_API_URL", ""))
+
+
+def _smtp(env: Mapping[str, str]) -> SmtpConfig | None:
+    host = env.get("SMTP_HOST", "")
+    if not host:
+        return None
+    port = _int(env, "SMTP_PORT", 587)
+    implicit = port == 465 or _bool(env, "SMTP_TLS", False)
+    to = tuple(a.strip() for a in env.get("EMAIL_TO", "").replace(";", ",").split(",") if a.strip())
+    return SmtpConfig(
+        host=host,
+        port=port,
+        user=env.get("SMTP_USER", ""),
+        password=env.get("SMTP_PASSWORD", ""),
+        starttls=not implicit and _bool(env, "SMTP_STARTTLS", True),
+        implicit_tls=implicit,
+        from_addr=env.get("SMTP_FROM") or SmtpConfig.from_addr,
+        to=to,
+    )

@@ -1,0 +1,1 @@
+"""Item pipelines: normalize -> dedupe -> match -> store (+ outbox)."""
