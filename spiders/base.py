@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 MAX_CATCH_UP = timedelta(days=90)  # never page further back than this, however long we were down
 
 
-class LayoutChanged(Exception):  # noqa: N818 - reads as a state, like CloseSpider
+class LayoutChanged(Exception):
     """The page lacks the structure the parser relies on (the portal changed its markup)."""
 
 
@@ -145,7 +145,7 @@ class TenderSpider(scrapy.Spider):
         stats = self.crawler.stats
         try:
             listing = self.parse_listing(response, stream, page)
-        except Exception as exc:  # a broken page never ends the crawl
+        except Exception as exc:  # noqa: BLE001 - a broken page never ends the crawl
             self._parse_error(response, exc, kind="listing")
             return
         stats.inc_value("tenderwatch/listing_pages")
@@ -178,7 +178,7 @@ class TenderSpider(scrapy.Spider):
         self._check_blocked(response)
         try:
             notice = self.parse_detail(response, entry)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - logged with its URL and counted; the crawl goes on
             self._parse_error(response, exc, kind="detail")
             return
         notice.portal = notice.portal or self.portal

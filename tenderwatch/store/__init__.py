@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from tenderwatch.model import Notice
 from tenderwatch.store.schema import migrate
@@ -82,6 +82,7 @@ class AlertRow:
 class PollRecord:
     portal: str
     started_at: datetime
+    id: int | None = None
     finished_at: datetime | None = None
     outcome: str | None = None
     reason: str = ""
@@ -109,7 +110,7 @@ class Store:
         with self._lock:
             self._conn.close()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -151,13 +152,11 @@ class Store:
         )
         return rows[0]["key"] if rows else None
 
-    def project_destinations(self, project_key: str) -> list[str]:
-        """Destinations that were alerted about a project (where its updates must go too)."""
-        rows = self._query(
-            "SELECT DISTINCT destination FROM alerts WHERE project_key = ? AND kind = 'new' ORDER BY destination",
-            (project_key,),
-        )
-        return [r["destination"] for r in rows]
+    def project_alerts(self, project_key: str) -> list[AlertRow]:
+        """The alerts that first told people about a project: its later notices go where they went."""
+        rows = self._query("SELECT * FROM alerts WHERE project_key = ? AND kind = 'new' ORDER BY id",
+                           (project_key,))
+        return [_alert(r) for r in rows]
 
     def save_notice(
         self,
@@ -301,7 +300,7 @@ class Store:
         where, params = ("WHERE portal = ?", [portal]) if portal else ("", [])
         rows = self._query(f"SELECT * FROM polls {where} ORDER BY id DESC LIMIT ?", [*params, limit])  # noqa: S608
         return [
-            PollRecord(portal=r["portal"], started_at=datetime.fromisoformat(r["started_at"]),
+            PollRecord(id=r["id"], portal=r["portal"], started_at=datetime.fromisoformat(r["started_at"]),
                        finished_at=parse_iso(r["finished_at"]), outcome=r["outcome"], reason=r["reason"],
                        requests=r["requests"], notices_new=r["notices_new"], parse_errors=r["parse_errors"],
                        error_urls=json.loads(r["error_urls"]), stats=json.loads(r["stats"]))

@@ -1,0 +1,162 @@
+"""The monitor daemon (`tenderwatch run`): APScheduler 3 drives polls, alert delivery and digests.
+
+Each poll runs its crawl in a child process (see tenderwatch/crawl.py for why). Jobs coalesce and
+never overlap per portal; a run missed while the machine slept runs once on wake. Before every poll
+the watchlists are re-validated: an edit takes effect at the next poll, a broken edit is reported
+and the last good watchlists stay in force. One daemon per data directory (an flock that dies with
+its process); SIGTERM/SIGINT stop the current crawl and exit within seconds.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from tenderwatch.watchlists import WatchlistError, WatchlistSet
+
+from tenderwatch import app
+from tenderwatch.config import Config
+from tenderwatch.crawl import terminate_active_crawls
+
+logger = logging.getLogger("tenderwatch.scheduler")
+
+DEFAULT_POLL_MINUTES = 15.0
+DISPATCH_SECONDS = 30
+
+
+class AlreadyRunning(RuntimeError):
+    pass
+
+
+class DataDirLock:
+    """An exclusive flock on ``<data dir>/tenderwatch.lock``; the kernel drops it when the process dies."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / "tenderwatch.lock"
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise AlreadyRunning(f"a tenderwatch daemon already runs on {self.path.parent} (pid {holder})") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class Watchlists:
+    """The watchlists in force: re-validated on demand, the last good version kept on a broken edit."""
+
+    def __init__(self, config: Config, on_problem: Callable[[WatchlistError], None] | None = None) -> None:
+        self.config = config
+        self.on_problem = on_problem
+        self.current: WatchlistSet = app.load_current_watchlists(config)  # broken at start: refuse to start
+        self._reported: str | None = None
+
+    def refresh(self) -> WatchlistSet:
+        try:
+            latest = app.load_current_watchlists(self.config)
+        except WatchlistError as exc:
+            if str(exc) != self._reported:  # report each broken state once, not at every poll
+                self._reported = str(exc)
+                logger.error("watchlists have errors; keeping the last good version:\n%s", exc)
+                if self.on_problem:
+                    self.on_problem(exc)
+            return self.current
+        if latest.fingerprint != self.current.fingerprint:
+            logger.warning("watchlists changed: %s", ", ".join(w.name for w in latest.watchlists))
+        self._reported = None
+        self.current = latest
+        return latest
+
+
+class Daemon:
+    def __init__(self, config: Config, *, poll_minutes: float = DEFAULT_POLL_MINUTES,
+                 portals: list[str] | None = None, scheduler: BlockingScheduler | None = None) -> None:
+        self.config = config
+        self.poll_minutes = poll_minutes
+        self.portals = portals or app.portal_names()
+        self.watchlists = Watchlists(config)
+        self.scheduler = scheduler or BlockingScheduler(
+            executors={"default": ThreadPoolExecutor(max(2, len(self.portals) + 1))},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 24 * 3600},
+            timezone="UTC",
+        )
+        self._dispatch_lock = threading.Lock()
+
+    def schedule(self, now: datetime | None = None) -> None:
+        start = now or datetime.now(self.scheduler.timezone)
+        for index, portal in enumerate(self.portals):
+            self.scheduler.add_job(
+                self.poll, "interval", args=[portal], id=f"poll:{portal}", name=f"poll {portal}",
+                minutes=self.poll_minutes, jitter=min(60, int(self.poll_minutes * 6)),
+                next_run_time=start + timedelta(seconds=2 * index), replace_existing=True,
+            )
+        self.scheduler.add_job(self.dispatch, "interval", id="dispatch", name="deliver alerts",
+                               seconds=DISPATCH_SECONDS, next_run_time=start, replace_existing=True)
+        self.scheduler.add_listener(self._job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+
+    def poll(self, portal: str) -> None:
+        watchlists = self.watchlists.refresh()
+        app.poll(self.config, watchlists, [portal])
+        self.dispatch()  # alert as soon as the notice is stored, not at the next dispatch tick
+
+    def dispatch(self) -> None:
+        with self._dispatch_lock:  # the tick and a poll's own dispatch never send the same row twice
+            report = app.dispatch(self.config, self.watchlists.current)
+        for line in report.errors:
+            logger.error("alert delivery: %s", line)
+
+    def _job_event(self, event: JobExecutionEvent) -> None:
+        if event.exception is not None:
+            logger.error("job %s failed: %r", event.job_id, event.exception)
+        else:
+            logger.warning("job %s missed its run time", event.job_id)
+
+    def stop(self, *_: Any) -> None:
+        logger.warning("stopping: finishing the current step")
+        terminate_active_crawls()
+        self.scheduler.shutdown(wait=False)
+
+
+def main(config: Config, interval_minutes: float | None = None) -> int:
+    lock = DataDirLock(config.data_dir)
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        print(exc)
+        return 3
+    try:
+        daemon = Daemon(config, poll_minutes=interval_minutes or DEFAULT_POLL_MINUTES)
+        signal.signal(signal.SIGTERM, daemon.stop)
+        signal.signal(signal.SIGINT, daemon.stop)
+        daemon.schedule()
+        logger.warning("tenderwatch daemon started: %s every %.0f min, data in %s",
+                       ", ".join(daemon.portals), daemon.poll_minutes, config.data_dir)
+        daemon.scheduler.start()  # blocks until stop()
+        return 0
+    finally:
+        lock.release()
