@@ -209,6 +209,10 @@ class Store:
         )[0]
         return int(n)
 
+    def last_new_notice(self, portal: str) -> datetime | None:
+        rows = self._query("SELECT max(first_seen_at) AS t FROM notices WHERE portal = ?", (portal,))
+        return parse_iso(rows[0]["t"]) if rows else None
+
     # -- the outbox -----------------------------------------------------------------------------
 
     def due_alerts(self, now: datetime | None = None, destination: str | None = None,
