@@ -22,16 +22,21 @@ from typing import IO, Any
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
-from tenderwatch.watchlists import WatchlistError, WatchlistSet
 
 from tenderwatch import app
 from tenderwatch.config import Config
 from tenderwatch.crawl import terminate_active_crawls
+from tenderwatch.health import HealthEvent
+from tenderwatch.schedules import PollSchedule, digest_trigger, poll_schedules
+from tenderwatch.watchlists import WatchlistError, WatchlistSet
 
 logger = logging.getLogger("tenderwatch.scheduler")
 
-DEFAULT_POLL_MINUTES = 15.0
 DISPATCH_SECONDS = 30
+# coalesce + max_instances=1: a portal's polls never overlap, and runs missed while the machine slept
+# run once on wake, not once per missed interval (a day of grace: a missed poll is still worth doing).
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 24 * 3600}
+SELF_CHECK_HOUR = 7  # UTC
 
 
 class AlreadyRunning(RuntimeError):
@@ -94,41 +99,75 @@ class Watchlists:
 
 
 class Daemon:
-    def __init__(self, config: Config, *, poll_minutes: float = DEFAULT_POLL_MINUTES,
-                 portals: list[str] | None = None, scheduler: BlockingScheduler | None = None) -> None:
+    def __init__(self, config: Config, *, schedules: dict[str, PollSchedule] | None = None,
+                 scheduler: BlockingScheduler | None = None,
+                 on_health: Callable[[HealthEvent], None] | None = None) -> None:
         self.config = config
-        self.poll_minutes = poll_minutes
-        self.portals = portals or app.portal_names()
+        self.schedules = schedules or poll_schedules(app.portal_names(), os.environ)
         self.watchlists = Watchlists(config)
+        self.on_health = on_health or (lambda event: logger.error("health: %s", event.summary()))
         self.scheduler = scheduler or BlockingScheduler(
-            executors={"default": ThreadPoolExecutor(max(2, len(self.portals) + 1))},
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 24 * 3600},
+            executors={"default": ThreadPoolExecutor(max(2, len(self.schedules) + 2))},
+            job_defaults=JOB_DEFAULTS,
             timezone="UTC",
         )
         self._dispatch_lock = threading.Lock()
+        self._stopping = threading.Event()
+
+    @property
+    def portals(self) -> list[str]:
+        return list(self.schedules)
 
     def schedule(self, now: datetime | None = None) -> None:
         start = now or datetime.now(self.scheduler.timezone)
-        for index, portal in enumerate(self.portals):
-            self.scheduler.add_job(
-                self.poll, "interval", args=[portal], id=f"poll:{portal}", name=f"poll {portal}",
-                minutes=self.poll_minutes, jitter=min(60, int(self.poll_minutes * 6)),
-                next_run_time=start + timedelta(seconds=2 * index), replace_existing=True,
-            )
+        for index, (portal, schedule) in enumerate(self.schedules.items()):
+            self.scheduler.add_job(self.poll, schedule.trigger(), args=[portal], id=f"poll:{portal}",
+                                   name=f"poll {portal}", next_run_time=start + timedelta(seconds=2 * index),
+                                   replace_existing=True)
         self.scheduler.add_job(self.dispatch, "interval", id="dispatch", name="deliver alerts",
                                seconds=DISPATCH_SECONDS, next_run_time=start, replace_existing=True)
+        self.schedule_digests()
+        self.scheduler.add_job(self.self_check, "cron", hour=SELF_CHECK_HOUR, id="self-check",
+                               name="daily self-check", replace_existing=True)
         self.scheduler.add_listener(self._job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
 
+    def schedule_digests(self) -> None:
+        """One job per daily/weekly digest schedule, at the subscriber's hour in their time zone."""
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("digest:"):
+                job.remove()
+        for address, digest in app.digest_schedules(self.watchlists.current).items():
+            trigger = digest_trigger(digest.frequency, digest.hour, digest.weekday, digest.timezone)
+            if trigger is not None:
+                self.scheduler.add_job(self.dispatch, trigger, id=f"digest:{address}",
+                                       name=f"{digest.frequency} digest for {address}", replace_existing=True)
+
     def poll(self, portal: str) -> None:
+        if self._stopping.is_set():
+            return
+        before = self.watchlists.current.fingerprint
         watchlists = self.watchlists.refresh()
+        if watchlists.fingerprint != before:
+            self.schedule_digests()
         app.poll(self.config, watchlists, [portal])
-        self.dispatch()  # alert as soon as the notice is stored, not at the next dispatch tick
+        event = app.health_event(self.config, portal)
+        if event is not None:
+            self.on_health(event)
+        if not self._stopping.is_set():
+            self.dispatch()  # alert as soon as the notice is stored, not at the next dispatch tick
 
     def dispatch(self) -> None:
         with self._dispatch_lock:  # the tick and a poll's own dispatch never send the same row twice
             report = app.dispatch(self.config, self.watchlists.current)
         for line in report.errors:
             logger.error("alert delivery: %s", line)
+
+    def self_check(self) -> None:
+        """Once a day: a portal that stayed quiet too long (no poll event reveals that) is reported."""
+        for portal in self.portals:
+            event = app.health_event(self.config, portal)
+            if event is not None and event.state == "quiet":
+                self.on_health(event)
 
     def _job_event(self, event: JobExecutionEvent) -> None:
         if event.exception is not None:
@@ -138,6 +177,7 @@ class Daemon:
 
     def stop(self, *_: Any) -> None:
         logger.warning("stopping: finishing the current step")
+        self._stopping.set()
         terminate_active_crawls()
         self.scheduler.shutdown(wait=False)
 
@@ -150,12 +190,13 @@ def main(config: Config, interval_minutes: float | None = None) -> int:
         print(exc)
         return 3
     try:
-        daemon = Daemon(config, poll_minutes=interval_minutes or DEFAULT_POLL_MINUTES)
+        schedules = poll_schedules(app.portal_names(), os.environ, default_minutes=interval_minutes)
+        daemon = Daemon(config, schedules=schedules)
         signal.signal(signal.SIGTERM, daemon.stop)
         signal.signal(signal.SIGINT, daemon.stop)
         daemon.schedule()
-        logger.warning("tenderwatch daemon started: %s every %.0f min, data in %s",
-                       ", ".join(daemon.portals), daemon.poll_minutes, config.data_dir)
+        logger.warning("tenderwatch daemon started: %s; data in %s",
+                       ", ".join(f"{p} every {s.minutes:g} min" for p, s in schedules.items()), config.data_dir)
         daemon.scheduler.start()  # blocks until stop()
         return 0
     finally:
