@@ -87,17 +87,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--status", choices=["pending", "delivered", "failed"])
     p.add_argument("--limit", type=int, default=50)
 
-    p = command("digest", _digest_preview, "preview the email digest subscribers get: `digest preview`")
-    p.add_argument("action", choices=["preview"])
-    p.add_argument("--watchlist", help="only alerts of this watchlist")
-    p.add_argument("--since", default="7d", help="period, e.g. 24h, 7d (default 7d)")
-    p.add_argument("--out", type=Path, default=Path("digest-preview"), help="folder for digest.html/.txt")
-
-    p = command("demo", _demo, "run the monitor offline against a bundled replay of the portals",
-                "Start a local replay of the portals' pages, point the monitor at it (TENDERWATCH_HOST_MAP) "
-                "and poll once: alerts print within a minute. Run it again: nothing alerts twice.")
-    p.add_argument("--fresh", action="store_true", help="forget earlier demo runs first")
-    p.add_argument("--watch", action="store_true", help="keep running the daemon against the replay")
     return parser
 
 
@@ -194,22 +183,6 @@ def _alerts(args: argparse.Namespace) -> int:
         counts = store.alert_counts()
     print(", ".join(f"{n} {status}" for status, n in counts.items()))
     return EXIT_OK
-
-
-def _digest_preview(args: argparse.Namespace) -> int:
-    from tenderwatch.dispatch import preview_digest
-    from tenderwatch.store import Store
-
-    with Store(_config().db_path) as store:
-        html, text = preview_digest(store, args.out, watchlist=args.watchlist, since=parse_period(args.since))
-    print(f"wrote {html} and {text}")
-    return EXIT_OK
-
-
-def _demo(args: argparse.Namespace) -> int:
-    from tenderwatch.demo import run_demo
-
-    return run_demo(fresh=args.fresh, watch=args.watch, verbose=args.verbose)
 
 
 def parse_period(text: str) -> timedelta:

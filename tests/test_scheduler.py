@@ -26,6 +26,9 @@ class ManualScheduler(BaseScheduler):
     def wakeup(self) -> None:
         pass
 
+    def shutdown(self, wait: bool = True) -> None:
+        super().shutdown(wait)
+
     def tick(self) -> None:
         self._process_jobs()
 
@@ -78,7 +81,7 @@ def names(calls: list[tuple[str, datetime]]) -> list[str]:
 
 def test_first_tick_polls_every_portal_and_dispatches(daemon: RecordingDaemon) -> None:
     daemon.scheduler.tick()  # type: ignore[attr-defined]
-    assert sorted(names(daemon.calls)) == ["dispatch"]
+    assert sorted(names(daemon.calls)) == ["dispatch", "poll:ccgp"]  # portals start 2 s apart
     daemon.traveller.shift(timedelta(seconds=3))  # type: ignore[attr-defined]
     daemon.scheduler.tick()  # type: ignore[attr-defined]
     assert sorted(names(daemon.calls)) == ["dispatch", "poll:ccgp", "poll:zcy"]

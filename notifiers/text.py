@@ -1,0 +1,20 @@
+"""The plain-text rendering of one alert, shared by the console and any text channel."""
+
+from __future__ import annotations
+
+from tenderwatch.alerts import AlertPayload
+
+
+def render_text(p: AlertPayload) -> str:
+    head = "UPDATE " if p.kind == "update" else ""
+    lines = [f"[{p.severity.upper()}] {head}{p.notice_type_label}: {p.title}", f"  {p.url}"]
+    facts = [("buyer", p.buyer), ("region", p.region), ("published", p.published_at or ""),
+             ("budget", p.budget or ""), ("awarded", p.award_amount or ""), ("deadline", p.deadline or ""),
+             ("suppliers", ", ".join(p.suppliers))]
+    lines += [f"  {name}: {value}" for name, value in facts if value]
+    for hit in p.hits:
+        lines.append(f"  matched {hit.entity} ({hit.entity_kind}) as '{hit.alias}' in {hit.field}: {hit.snippet}")
+    if p.update_of:
+        lines.append(f"  update of: {p.update_of['title']} {p.update_of['url']}")
+    lines.append(f"  watchlists: {', '.join(w.title for w in p.watchlists)}")
+    return "\n".join(lines)
