@@ -54,6 +54,7 @@ class ListingEntry:
     published_at: datetime | None = None
     title: str = ""
     facts: Mapping[str, str] = field(default_factory=dict)  # what the listing says (region, type, buyer)
+    wanted: bool = True  # False: outside the spider's scope (e.g. another region); paging still counts it
 
 
 @dataclass
@@ -157,6 +158,8 @@ class TenderSpider(scrapy.Spider):
             if published is not None and published < self.window_start:
                 reached_end = True  # newest first: the rest are older still
                 break
+            if not entry.wanted:
+                continue
             if self.is_known(entry.notice_id):
                 reached_end = True  # steady state: everything after this was seen by an earlier poll
                 stats.inc_value("tenderwatch/listing_seen")

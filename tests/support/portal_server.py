@@ -1,0 +1,60 @@
+"""A loopback HTTP server replaying portal pages: several hosts under /<host>/ path prefixes."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
+from urllib.parse import urlsplit
+
+Page = tuple[int, bytes, str]  # status, body, content type
+
+
+class PortalServer:
+    """``pages[(host, path)]`` answers a GET; ``fallback(host, path, query)`` answers the rest."""
+
+    def __init__(self, fallback: Callable[[str, str, str], Page | None] | None = None) -> None:
+        self.pages: dict[tuple[str, str], Page] = {}
+        self.fallback = fallback
+        self.requests: list[tuple[str, str, str]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                host, _, path = parts.path.lstrip("/").partition("/")
+                path = "/" + path
+                server.requests.append((host, path, parts.query))
+                page = server.pages.get((host, path)) or (server.fallback and server.fallback(host, path, parts.query))
+                status, body, ctype = page or (404, b"not found", "text/plain")
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def host_map(self, *hosts: str) -> str:
+        return " ".join(f"{h}={self.base}/{h}" for h in hosts)
+
+    def html(self, host: str, path: str, body: bytes, charset: str = "utf-8") -> None:
+        self.pages[(host, path)] = (200, body, f"text/html; charset={charset}")
