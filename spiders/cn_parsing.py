@@ -10,7 +10,7 @@ from parsel import Selector
 
 from tenderwatch.model import BEIJING, GoodsLine, Money, Supplier
 
-_DATE = re.compile(r"(\d{4})\s*[年.\-/:]\s*(\d{1,2})\s*[月.\-/:]\s*(\d{1,2})\s*日?(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_DATE = re.compile(r"(\d{4})\s*[年.\-/:]\s*(\d{1,2})\s*[月.\-/:]\s*(\d{1,2})(?:\s*日)?(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 _AMOUNT = re.compile(r"([0-9][0-9,]*(?:\.[0-9]+)?)\s*(万元|万|元)?")
 
 
