@@ -12,8 +12,14 @@ def render_text(p: AlertPayload) -> str:
              ("budget", p.budget or ""), ("awarded", p.award_amount or ""), ("deadline", p.deadline or ""),
              ("suppliers", ", ".join(p.suppliers))]
     lines += [f"  {name}: {value}" for name, value in facts if value]
+    by_entity: dict[tuple[str, str], list[str]] = {}
     for hit in p.hits:
-        lines.append(f"  matched {hit.entity} ({hit.entity_kind}) as '{hit.alias}' in {hit.field}: {hit.snippet}")
+        where = by_entity.setdefault((hit.entity, hit.entity_kind), [])
+        found = f"'{hit.alias}' in {hit.field}"
+        if found not in where:
+            where.append(found)
+    for (entity, kind), found in by_entity.items():
+        lines.append(f"  matched {entity} ({kind}): {', '.join(found)}")
     if p.update_of:
         lines.append(f"  update of: {p.update_of['title']} {p.update_of['url']}")
     lines.append(f"  watchlists: {', '.join(w.title for w in p.watchlists)}")

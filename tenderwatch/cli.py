@@ -87,6 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--status", choices=["pending", "delivered", "failed"])
     p.add_argument("--limit", type=int, default=50)
 
+    p = command("demo", _demo, "run the monitor offline against a bundled replay of the portals",
+                "Start a local replay of the portals' pages, point the monitor at it (TENDERWATCH_HOST_MAP) "
+                "and poll once: alerts print within a minute. Run it again: nothing alerts twice.")
+    p.add_argument("--fresh", action="store_true", help="forget earlier demo runs first")
+    p.add_argument("--watch", action="store_true", help="keep running the daemon against the replay")
     return parser
 
 
@@ -183,6 +188,12 @@ def _alerts(args: argparse.Namespace) -> int:
         counts = store.alert_counts()
     print(", ".join(f"{n} {status}" for status, n in counts.items()))
     return EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from tenderwatch.demo import run_demo
+
+    return run_demo(fresh=args.fresh, watch=args.watch, verbose=args.verbose)
 
 
 def parse_period(text: str) -> timedelta:

@@ -24,11 +24,11 @@ USER_AGENT = f"tenderwatch/0.1 (+{_config.contact_url}; public-interest procurem
 ROBOTSTXT_OBEY = False
 
 # Politeness: one request at a time per portal host and 2-3 s between requests, as public scrapers
-# of ccgp search do (default 8 concurrent per domain, no delay). RANDOMIZE_DOWNLOAD_DELAY spreads the
-# delay to 0.5-1.5x, so the 2.5 s base gives 1.25-3.75 s.
+# of ccgp search do (default 8 concurrent per domain, no delay). The jitter spreads the
+# delay by ±50% (DOWNLOAD_DELAY_JITTER), so the 2.5 s base gives 1.25-3.75 s.
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = float(os.environ.get("TENDERWATCH_DOWNLOAD_DELAY", "2.5"))
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5
 AUTOTHROTTLE_ENABLED = False  # fixed, documented delays are easier to reason about than adaptive ones
 
 DOWNLOAD_TIMEOUT = 60  # default 180: a portal that takes a minute is down for our purposes

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tenderwatch.replay import PortalServer
 from tenderwatch.store import Store
-from tests.support.portal_server import PortalServer
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ccgp"
 REPO = Path(__file__).resolve().parent.parent

@@ -76,7 +76,9 @@ class Matcher:
                             index[key] = len(keys)
                             keys.append(key)
                             self._patterns.append([])
-                        self._patterns[index[key]].append(_Pattern(wi, ei, alias, part))
+                        same = self._patterns[index[key]]
+                        if not any((q.watchlist, q.entity, q.part) == (wi, ei, part) for q in same):
+                            same.append(_Pattern(wi, ei, alias, part))  # 賽默飛世爾 = 赛默飞世尔: one hit
             for phrase in watchlist.exclude:
                 excludes.setdefault(normalize(phrase), len(excludes))
         self._automaton = ahocorasick_rs.AhoCorasick(keys) if keys else None
