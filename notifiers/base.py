@@ -21,6 +21,7 @@ class PermanentError(Exception):
 
 
 class Notifier(Protocol):
-    def send(self, row: AlertRow, payload: AlertPayload) -> str | None:
-        """Deliver one alert; return a delivery reference. Raise TransientError or PermanentError."""
+    def send(self, row: AlertRow, payload: AlertPayload, thread_ref: str | None = None) -> str | None:
+        """Deliver one alert (in ``thread_ref``'s thread, where the channel has threads); return a
+        delivery reference. Raise TransientError or PermanentError."""
         ...

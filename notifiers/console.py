@@ -13,6 +13,6 @@ class ConsoleNotifier:
     def __init__(self, out: TextIO) -> None:
         self.out = out
 
-    def send(self, row: AlertRow, payload: AlertPayload) -> str | None:
+    def send(self, row: AlertRow, payload: AlertPayload, thread_ref: str | None = None) -> str | None:
         print(render_text(payload), file=self.out, flush=True)
         return None

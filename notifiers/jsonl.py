@@ -15,7 +15,7 @@ class JsonlNotifier:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def send(self, row: AlertRow, payload: AlertPayload) -> str | None:
+    def send(self, row: AlertRow, payload: AlertPayload, thread_ref: str | None = None) -> str | None:
         record = {"alert_id": row.id, "destination": row.destination, **payload.to_dict()}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,9 @@ from typing import TextIO
 from notifiers.base import Notifier, PermanentError, TransientError
 from notifiers.console import ConsoleNotifier
 from notifiers.digest import DigestSchedule
+from notifiers.email import EmailNotifier
 from notifiers.jsonl import JsonlNotifier
+from notifiers.slack import SlackBotNotifier, SlackWebhookNotifier
 from tenderwatch.alerts import AlertPayload
 from tenderwatch.config import Config
 from tenderwatch.store import AlertRow, Store, utcnow
@@ -55,6 +57,12 @@ class Dispatcher:
             "console": ConsoleNotifier(out),
             "jsonl": JsonlNotifier(config.alerts_jsonl),
         }
+        if config.slack is not None and config.slack.bot_token:
+            self.notifiers["slack"] = SlackBotNotifier(config.slack)
+        if config.slack is not None and config.slack.webhook_url:
+            self.notifiers["slack-webhook"] = SlackWebhookNotifier(config.slack)
+        if config.smtp is not None:
+            self.notifiers["email"] = EmailNotifier(config.smtp)
 
     def notifier(self, destination: str) -> Notifier | None:
         return self.notifiers.get(destination.split(":", 1)[0])
@@ -70,7 +78,9 @@ class Dispatcher:
             try:
                 if notifier is None:
                     raise TransientError(f"no notifier for {row.destination} in this version")
-                ref = notifier.send(row, AlertPayload.from_dict(row.payload))
+                # A project's later notice replies in the thread of its first alert (Slack bot mode).
+                thread = self.store.thread_ref(row.project_key, row.destination) if row.kind == "update" else None
+                ref = notifier.send(row, AlertPayload.from_dict(row.payload), thread)
             except TransientError as exc:
                 blocked.add(row.destination)
                 self._transient(row, str(exc), exc.retry_after, now, report)
@@ -81,6 +91,8 @@ class Dispatcher:
                 report.errors.append(f"alert {row.id} to {row.destination} failed: {exc}")
                 continue
             self.store.mark_delivered(row.id, ref=ref, now=self.clock())
+            if row.kind == "new" and ref and row.destination.startswith("slack:"):
+                self.store.set_thread_ref(row.project_key, row.destination, ref)
             report.delivered += 1
         return report
 

@@ -1,0 +1,172 @@
+"""Slack through slack-sdk's own clients to a loopback server; email to a real aiosmtpd server."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import ssl
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import trustme
+from aiosmtpd.controller import Controller
+
+from tenderwatch.alerts import AlertPayload, HitFact, WatchlistFact
+from tenderwatch.config import Config
+from tenderwatch.dispatch import Dispatcher
+from tenderwatch.model import BEIJING, Notice, NoticeType
+from tenderwatch.store import AlertDraft, Store
+from tests.support.slack_server import SlackServer
+
+HOSTILE = "公安局采购 <!channel> <@U123> <http://evil.example|bank> & <b>PowerPlex</b>"
+
+
+def save(store: Store, notice_id: str, destination: str, *, kind: str = "new", project: str = "p1",
+         title: str = HOSTILE, hour: int = 9) -> None:
+    notice = Notice(portal="ccgp", notice_id=notice_id, url=f"https://www.ccgp.gov.cn/t_{notice_id}.htm", title=title,
+                    notice_type=NoticeType.SINGLE_SOURCE, buyer="乌鲁木齐市公安局",
+                    published_at=datetime(2026, 11, 20, hour, tzinfo=BEIJING))
+    payload = AlertPayload.build(notice, kind=kind, project_key=project,
+                                 watchlists=[WatchlistFact("xinjiang-dna", "Xinjiang DNA", "high")],
+                                 hits=[HitFact("xinjiang-dna", "PowerPlex", "product", "PowerPlex", "title", title)])
+    store.save_notice(notice, project_key=project, update_of=None,
+                      alerts=[AlertDraft(destination, kind, "high", payload.to_dict())])
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackServer]:
+    with SlackServer() as server:
+        yield server
+
+
+def bot_config(slack: SlackServer, data: Path) -> Config:
+    return Config.from_env({"TENDERWATCH_DATA_DIR": str(data), "SLACK_BOT_TOKEN": "xoxb-test",
+                            "SLACK_CHANNEL": "#dna", "SLACK_API_URL": slack.api_url})
+
+
+def test_slack_bot_posts_inert_text_and_threads_updates(slack: SlackServer, tmp_path: Path) -> None:
+    config = bot_config(slack, tmp_path)
+    with Store(config.db_path) as store:
+        save(store, "1", "slack:#dna")
+        save(store, "2", "slack:#dna", kind="update", title="更正公告", hour=10)
+        report = Dispatcher(store, config).run_once()
+    assert report.delivered == 2
+    first, update = slack.messages
+    assert first["channel"] == "#dna"
+    posted = str(first["blocks"]) + first["text"]
+    for hostile in ("<!channel>", "<@U123>", "<http://evil.example|bank>"):
+        assert hostile not in posted
+    assert "&lt;!channel&gt;" in first["text"]
+    assert "link_names" not in first
+    assert "parse" not in first
+    assert update["thread_ts"] == first["ts"]
+    assert "Update" in str(update["blocks"])
+
+
+def test_slack_rate_limit_and_outage_are_retried_in_order(slack: SlackServer, tmp_path: Path) -> None:
+    config = bot_config(slack, tmp_path)
+    slack.script = [(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "30"}),
+                    (500, {"ok": False, "error": "fatal_error"}, {})]
+    now = datetime.now(BEIJING)
+    with Store(config.db_path) as store:
+        for i in range(3):
+            save(store, str(i), "slack:#dna", project=f"p{i}", title=f"notice {i}", hour=9 + i)
+        clock = [now]
+        dispatcher = Dispatcher(store, config, clock=lambda: clock[0])
+        assert dispatcher.run_once().retrying == 1
+        (row,) = [r for r in store.alerts("pending") if r.attempts]
+        assert row.next_attempt_at >= now + timedelta(seconds=30)  # Retry-After honoured
+        clock[0] = now + timedelta(hours=2)
+        assert dispatcher.run_once().retrying == 1  # the 500
+        clock[0] = now + timedelta(hours=4)
+        assert dispatcher.run_once().delivered == 3
+        assert dispatcher.run_once().delivered == 0
+    assert [m["text"].splitlines()[0][-8:] for m in slack.messages] == ["notice 0", "notice 1", "notice 2"]
+
+
+def test_slack_invalid_auth_is_permanent_and_reported(slack: SlackServer, tmp_path: Path) -> None:
+    config = Config.from_env({"TENDERWATCH_DATA_DIR": str(tmp_path), "SLACK_BOT_TOKEN": "xoxb-wrong",
+                              "SLACK_CHANNEL": "#dna", "SLACK_API_URL": slack.api_url})
+    with Store(config.db_path) as store:
+        save(store, "1", "slack:#dna")
+        report = Dispatcher(store, config).run_once()
+        assert report.failed == 1
+        assert "invalid_auth" in report.errors[0]
+        assert store.alert_counts()["failed"] == 1
+
+
+def test_slack_webhook(slack: SlackServer, tmp_path: Path) -> None:
+    config = Config.from_env({"TENDERWATCH_DATA_DIR": str(tmp_path), "SLACK_WEBHOOK_URL": slack.webhook_url})
+    with Store(config.db_path) as store:
+        save(store, "1", "slack-webhook")
+        assert Dispatcher(store, config).run_once().delivered == 1
+    assert slack.messages[0]["webhook"] is True
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))  # type: ignore[attr-defined]
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_email_over_verified_starttls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(server_ctx)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))  # ssl.create_default_context() trusts our test CA
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_ctx, require_starttls=True)
+    controller.start()
+    try:
+        config = Config.from_env({"TENDERWATCH_DATA_DIR": str(tmp_path), "SMTP_HOST": "127.0.0.1",
+                                  "SMTP_PORT": str(port), "EMAIL_TO": "desk@example.org"})
+        with Store(config.db_path) as store:
+            save(store, "1", "email:desk@example.org")
+            assert Dispatcher(store, config).run_once().delivered == 1
+    finally:
+        controller.stop()
+    (msg,) = inbox.messages
+    assert msg.get_content_type() == "multipart/alternative"
+    assert msg["To"] == "desk@example.org"
+    assert msg["Message-ID"]
+    assert msg["Date"]
+    assert msg["List-Id"] == "tenderwatch alerts <alerts.tenderwatch.invalid>"
+    html = msg.get_body(preferencelist=("html",)).get_content()
+    assert "&lt;b&gt;PowerPlex&lt;/b&gt;" in html
+    assert "<b>PowerPlex</b>" not in html
+    assert "乌鲁木齐市公安局" in msg.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_email_server_down_then_up_arrives_once(tmp_path: Path) -> None:
+    port = free_port()
+    config = Config.from_env({"TENDERWATCH_DATA_DIR": str(tmp_path), "SMTP_HOST": "127.0.0.1",
+                              "SMTP_PORT": str(port), "SMTP_STARTTLS": "false"})
+    now = datetime.now(BEIJING)
+    with Store(config.db_path) as store:
+        save(store, "1", "email:desk@example.org")
+        assert Dispatcher(store, config, clock=lambda: now).run_once().retrying == 1  # nobody listening
+        inbox = Inbox()
+        controller = Controller(inbox, hostname="127.0.0.1", port=port)
+        controller.start()
+        try:
+            later = Dispatcher(store, config, clock=lambda: now + timedelta(hours=2))
+            assert later.run_once().delivered == 1
+            assert later.run_once().delivered == 0
+        finally:
+            controller.stop()
+    assert len(inbox.messages) == 1
