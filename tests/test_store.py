@@ -113,3 +113,24 @@ def test_two_connections_see_each_other(config, store: Store) -> None:  # crawl 
 def test_naive_datetimes_are_refused(store: Store) -> None:
     with pytest.raises(ValueError, match="naive"):
         store.save_notice(make_notice(published=datetime(2026, 1, 1)), project_key="p", update_of=None)  # noqa: DTZ001
+
+
+def test_concurrent_first_opens_migrate_once(tmp_path) -> None:
+    import threading
+
+    path = tmp_path / "new.sqlite3"
+    errors: list[BaseException] = []
+
+    def open_store() -> None:
+        try:
+            Store(path).close()
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
