@@ -11,15 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from tenderwatch.demo import EMPTY_LIST, EMPTY_SEARCH, SEARCH, WWW
 from tenderwatch.replay import PortalServer
 from tenderwatch.store import Store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ccgp"
 REPO = Path(__file__).resolve().parent.parent
-WWW, SEARCH = "www.ccgp.gov.cn", "search.ccgp.gov.cn"
-EMPTY_LIST = (b"<html><body><ul class='c_list_bid'></ul>"
-              b"<script>Pager({size:1, current:0, prefix:'index',suffix:'htm'});</script></body></html>")
-EMPTY_SEARCH = b"<html><body><ul class='vT-srch-result-list-bid'></ul></body></html>"
 LIST = "/cggg/dfgg/dylygg/index.htm"
 
 
