@@ -93,3 +93,19 @@ def test_block_pages(text: str) -> None:
 def test_captcha_word_in_a_comment_is_not_a_block() -> None:
     assert CcgpSpider().blocked_reason(response("<html><!-- 验证码 --><ul></ul></html>".encode(),
                                                 "https://search.ccgp.gov.cn/bxsearch")) is None
+
+
+def test_search_results_with_ohtmlurls_fallback_and_pager() -> None:
+    spider = CcgpSpider()
+    page = spider.parse_listing(response("bxsearch_authored.html", "https://search.ccgp.gov.cn/bxsearch?kw=x"),
+                                Stream("search:普洛麦格", {"kw": "普洛麦格"}), 1)
+    assert [e.notice_id for e in page.entries] == ["27300001", "27299999"]
+    assert page.entries[1].url == "http://www.ccgp.gov.cn/cggg/dfgg/zbgg/202611/t20261119_27299999.htm"
+    assert page.entries[0].published_at == datetime(2026, 11, 20, 11, 5, tzinfo=BEIJING)
+    assert page.entries[0].facts["buyer"] == "乌鲁木齐市公安局刑事科学技术研究所"
+    assert page.entries[0].facts["type"] == "单一来源公告"
+    assert "普洛麦格" in page.entries[0].title
+    assert page.last_page == 3
+    with pytest.raises(LayoutChanged):
+        spider.parse_listing(response(b"<html><body>new search UI</body></html>", "https://search.ccgp.gov.cn/bxsearch"),
+                             Stream("search:x", {"kw": "x"}), 1)
