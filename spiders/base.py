@@ -208,7 +208,7 @@ class TenderSpider(scrapy.Spider):
         stats.inc_value(f"tenderwatch/parse_errors/{kind}")
         stats.inc_value("tenderwatch/parse_errors")
         if isinstance(exc, LayoutChanged):
-            stats.inc_value("tenderwatch/layout_changed")
+            stats.inc_value(f"tenderwatch/layout_changed/{kind}")
         urls = stats.get_value("tenderwatch/error_urls") or []
         if len(urls) < 50:
             stats.set_value("tenderwatch/error_urls", [*urls, response.url])

@@ -29,9 +29,11 @@ def classify_poll(stats: Mapping[str, Any], reason: str) -> tuple[str, str]:
         return "failed", f"crawl ended early: {reason}"
     if listing_failures and not listing_pages:
         return "failed", f"portal unreachable: {listing_failures} listing request(s) failed"
-    layout = stats.get("tenderwatch/layout_changed", 0)
+    # A listing without its structure means the portal changed; one odd detail page does not
+    # (details count towards the share below).
+    layout = stats.get("tenderwatch/layout_changed/listing", 0)
     if layout:
-        return "broken", f"layout changed: {layout} page(s) lack the structure the parser expects"
+        return "broken", f"layout changed: {layout} listing page(s) lack the structure the parser expects"
     detail_errors = stats.get("tenderwatch/parse_errors/detail", 0)
     details = stats.get("tenderwatch/details_parsed", 0)
     if detail_errors >= 3 and detail_errors >= BROKEN_DETAIL_SHARE * (details + detail_errors):

@@ -113,3 +113,21 @@ def test_a_broken_watchlist_stops_poll_before_any_request(server: PortalServer, 
     assert result.returncode == 2
     assert "bad.yaml:5:5: entities[0].kidn: unknown key (hint: did you mean 'kind'?)" in result.stderr
     assert server.requests == []
+
+
+def test_a_malformed_page_is_logged_with_its_url_and_skipped(server: PortalServer, tmp_path: Path) -> None:
+    listing = (FIXTURES / "list_dylygg_authored.html").read_bytes().replace(
+        b"<ul class=\"c_list_bid\">", b"<ul class=\"c_list_bid\">\n  <li><a href=\"./202611/t20261121_27300009.htm\""
+        b" title=\"x\">x</a><em>2026-11-21 09:00</em><em>\xe6\x96\xb0\xe7\x96\x86</em><em>b</em></li>")
+    server.html(WWW, LIST, listing)
+    server.html(WWW, detail_path("27300009").replace("20261120", "20261121"), b"<html><body>garbage</body></html>")
+    data = tmp_path / "data"
+    result = poll(server, data, "ccgp", "-v")
+    assert result.returncode == 0, result.stderr
+    assert "cannot parse detail page https://www.ccgp.gov.cn/cggg/dfgg/dylygg/202611/t20261121_27300009.htm" \
+        in result.stderr
+    assert [a["key"] for a in alerts(data)] == ["ccgp:27300001"]  # the good notice still alerted
+    with Store(data / "tenderwatch.sqlite3") as store:
+        (record,) = store.polls("ccgp")
+    assert record.parse_errors == 1
+    assert record.error_urls == ["https://www.ccgp.gov.cn/cggg/dfgg/dylygg/202611/t20261121_27300009.htm"]
