@@ -5,34 +5,27 @@ Traditional -> Simplified with OpenCC ``t2s`` (character-level, not the vocabula
 profiles), and the separators people vary freely inside names (spaces, hyphens, ®, ™, ·) removed,
 so Thermo-Fisher, thermo  fisher and ThermoFisher all read ``thermofisher``. Line and cell breaks
 (``\\n``, ``\\t``) are kept: no alias contains one, so no match can span two cells.
+
+Each character folds on its own (``fold_char``), so the whole text folds with one ``str.translate``
+over a memoised table (C speed), and the map from normalised offsets back to the original text is
+built only for the fields where something matched.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property
 
 import opencc
 
 _T2S = opencc.OpenCC("t2s")
 _SEPARATORS = frozenset(" \u00a0\u3000-‐‑‒–—―_·•・®™©")
 _BREAKS = {"\r": "\n", "\n": "\n", "\t": "\t", "\v": "\n", "\f": "\n"}
+_TABLE_LIMIT = 200_000  # distinct characters memoised; past that, fold without remembering
 
 
-@dataclass(frozen=True)
-class NormalizedText:
-    text: str
-    origin: tuple[int, ...]  # origin[i]: index in the original text of normalised character i
-    original: str
-
-    def span(self, start: int, end: int) -> tuple[int, int]:
-        """The original span of normalised characters ``start:end``."""
-        return self.origin[start], self.origin[end - 1] + 1
-
-
-@lru_cache(maxsize=65536)
-def _fold(char: str) -> str:
+def fold_char(char: str) -> str:
+    """The normalised form of one character: '' (dropped), itself, or a short replacement."""
     if char in _BREAKS:
         return _BREAKS[char]
     out = []
@@ -45,19 +38,56 @@ def _fold(char: str) -> str:
     return unicodedata.normalize("NFKC", "".join(out).casefold())
 
 
-def normalize_with_map(text: str) -> NormalizedText:
-    # t2s first, on the whole text (OpenCC's character conversion keeps the length of the input).
-    converted = _T2S.convert(text) if not text.isascii() else text
-    if len(converted) != len(text):
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table filled on first sight of each character."""
+
+    def __missing__(self, code: int) -> str:
+        folded = fold_char(chr(code))
+        if len(self) < _TABLE_LIMIT:
+            self[code] = folded
+        return folded
+
+
+_TABLE = _FoldTable()
+
+
+def _simplified(text: str) -> str:
+    if text.isascii():
+        return text
+    converted = _T2S.convert(text)
+    if len(converted) != len(text):  # never seen with t2s, but offsets depend on it: go char by char
         converted = "".join(_T2S.convert(c) or c for c in text)
-    chars: list[str] = []
-    origin: list[int] = []
-    for i, char in enumerate(converted):
-        folded = _fold(char)
-        chars.append(folded)
-        origin.extend([i] * len(folded))
-    return NormalizedText("".join(chars), tuple(origin), text)
+    return converted
+
+
+class NormalizedText:
+    def __init__(self, original: str) -> None:
+        self.original = original
+        self._simple = _simplified(original)
+        self.text = self._simple.translate(_TABLE)
+
+    @cached_property
+    def origin(self) -> tuple[int, ...]:
+        """origin[i]: the index in the original text of normalised character i."""
+        origin: list[int] = []
+        table = _TABLE
+        for i, char in enumerate(self._simple):
+            n = len(table[ord(char)])
+            if n == 1:
+                origin.append(i)
+            elif n:
+                origin.extend([i] * n)
+        return tuple(origin)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span of normalised characters ``start:end``."""
+        origin = self.origin
+        return origin[start], origin[end - 1] + 1
+
+
+def normalize_with_map(text: str) -> NormalizedText:
+    return NormalizedText(text)
 
 
 def normalize(text: str) -> str:
-    return normalize_with_map(text).text
+    return _simplified(text).translate(_TABLE)

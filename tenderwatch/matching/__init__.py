@@ -8,6 +8,7 @@ against the original neighbours: ABILITY is no hit, 采购ABI分析仪 is.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -132,17 +133,28 @@ class Matcher:
         return Verdict(watchlist.name, watchlist.title, watchlist.severity, fired, tuple(hits), reason)
 
 
+def _short_latin(alias: str) -> bool:
+    """Short Latin acronyms (ABI, CE) are whole words even when the editor did not say so."""
+    key = normalize(alias)
+    return len(key) <= 3 and key.isascii()
+
+
+def _letters(text: str) -> str:
+    """The text as compared case-sensitively: width, separators and format characters ignored."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text) if c.isalnum())
+
+
 def _hit(watchlist: Watchlist, entity: Entity, pattern: _Pattern, field_name: str, norm: NormalizedText,
          s: int, e: int) -> Hit | None:
     start, end = norm.span(s, e)
     original = norm.original
-    if entity.whole_word or (len(normalize(pattern.alias)) <= 3 and normalize(pattern.alias).isascii()):
+    if entity.is_whole_word(pattern.alias) or _short_latin(pattern.alias):
         before = original[start - 1] if start > 0 else ""
         after = original[end] if end < len(original) else ""
         if (before and _is_word_char(before) and _is_word_char(original[start])) or (
                 after and _is_word_char(after) and _is_word_char(original[end - 1])):
             return None
-    if entity.case_sensitive and original[start:end].replace(" ", "") != pattern.alias.replace(" ", ""):
+    if entity.is_case_sensitive(pattern.alias) and _letters(original[start:end]) != _letters(pattern.alias):
         return None
     line_start = max(original.rfind("\n", 0, start) + 1, start - SNIPPET_CONTEXT)
     line_end = original.find("\n", end)

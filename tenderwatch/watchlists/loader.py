@@ -33,6 +33,7 @@ TOP_KEYS = ("title", "description", "severity", "rule", "notify", "exclude", "en
 ENTITY_KEYS = ("name", "kind", "aliases", "all_of", "scope", "group", "whole_word", "case_sensitive",
                "brand", "search")
 NOTIFY_KEYS = ("slack", "email")
+ALIAS_KEYS = ("text", "whole_word", "case_sensitive")
 EMAIL_KEYS = ("address", "frequency", "hour", "weekday", "timezone")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -188,6 +189,38 @@ def _strings(f: _File, node: Any, key: Any, where: str) -> list[str]:
     return out
 
 
+def _aliases(f: _File, node: CommentedMap, where: str) -> tuple[list[str], tuple[str, ...], tuple[str, ...]]:
+    """Aliases are text, or a mapping ``{text: ABI, whole_word: true, case_sensitive: true}``."""
+    seq = node.get("aliases")
+    if seq is None:
+        return [], (), ()
+    if not isinstance(seq, CommentedSeq):
+        f.add(node, "aliases", where, "must be a list", "write [Alias one, Alias two] or one '- alias' per line")
+        return [], (), ()
+    aliases: list[str] = []
+    word: list[str] = []
+    case: list[str] = []
+    for i, item in enumerate(seq):
+        if isinstance(item, CommentedMap):
+            f.keys(item, ALIAS_KEYS, f"{where}[{i}].")
+            text = item.get("text")
+            if not isinstance(text, str | int | float) or not str(text).strip():
+                f.add(seq, i, f"{where}[{i}].text", "missing or empty", "e.g. {text: ABI, whole_word: true}")
+                continue
+            alias = str(text).strip()
+            if item.get("whole_word"):
+                word.append(alias)
+            if item.get("case_sensitive"):
+                case.append(alias)
+        elif isinstance(item, str | int | float) and str(item).strip():
+            alias = str(item).strip()
+        else:
+            f.add(seq, i, f"{where}[{i}]", "empty or not text", "remove the empty line or write the text")
+            continue
+        aliases.append(alias)
+    return aliases, tuple(word), tuple(case)
+
+
 def _entities(f: _File, doc: CommentedMap) -> list[Entity]:
     items = doc.get("entities")
     if not isinstance(items, CommentedSeq) or not items:
@@ -211,7 +244,7 @@ def _entities(f: _File, doc: CommentedMap) -> list[Entity]:
         if kind not in KINDS:
             f.add(node, "kind" if "kind" in node else None, f"{where}kind", f"unknown kind {kind!r}",
                   f"one of {', '.join(KINDS)}")
-        aliases = _strings(f, node, "aliases", f"{where}aliases")
+        aliases, word_aliases, case_aliases = _aliases(f, node, f"{where}aliases")
         all_of = []
         if "all_of" in node:
             groups = node["all_of"]
@@ -232,10 +265,10 @@ def _entities(f: _File, doc: CommentedMap) -> list[Entity]:
             if not key:
                 f.add(seq, j, f"{where}aliases[{j}]", f"{alias!r} normalises to nothing",
                       "an alias needs letters, digits or Chinese characters")
-            elif len(key) < 2 and not whole_word:
+            elif len(key) < 2 and not (whole_word or alias in word_aliases):
                 f.add(seq, j, f"{where}aliases[{j}]", f"{alias!r} is shorter than 2 characters",
                       "set whole_word: true or use a longer alias")
-            elif key.isascii() and len(key) == 2 and not whole_word:
+            elif key.isascii() and len(key) == 2 and not (whole_word or alias in word_aliases):
                 f.add(seq, j, f"{where}aliases[{j}]", f"{alias!r} is a 2-letter alias without whole_word",
                       "set whole_word: true so it does not match inside longer words", level="warning")
             if key and owner.get(key, name) != name:
@@ -252,7 +285,8 @@ def _entities(f: _File, doc: CommentedMap) -> list[Entity]:
         entities.append(Entity(name=name, kind=kind, aliases=tuple(aliases), all_of=tuple(all_of),
                                scopes=tuple(scopes), group=str(node.get("group", "")), whole_word=whole_word,
                                case_sensitive=bool(node.get("case_sensitive", False)),
-                               brand=str(node.get("brand", "")), search=bool(node.get("search", True))))
+                               brand=str(node.get("brand", "")), search=bool(node.get("search", True)),
+                               whole_word_aliases=word_aliases, case_sensitive_aliases=case_aliases))
     return entities
 
 

@@ -39,6 +39,14 @@ class Entity:
     case_sensitive: bool = False
     brand: str = ""  # products: the brand they imply
     search: bool = True
+    whole_word_aliases: tuple[str, ...] = ()  # per-alias whole_word (the entity's flag covers all)
+    case_sensitive_aliases: tuple[str, ...] = ()
+
+    def is_whole_word(self, alias: str) -> bool:
+        return self.whole_word or alias in self.whole_word_aliases
+
+    def is_case_sensitive(self, alias: str) -> bool:
+        return self.case_sensitive or alias in self.case_sensitive_aliases
 
     @property
     def rule_group(self) -> str:
@@ -95,12 +103,15 @@ class WatchlistSet:
         return cls(tuple(_watchlist(w) for w in data["watchlists"]), data["fingerprint"])
 
 
+_TUPLES = ("aliases", "scopes", "whole_word_aliases", "case_sensitive_aliases")
+
+
 def _watchlist(d: dict[str, Any]) -> Watchlist:
     notify = d["notify"]
     return Watchlist(
         name=d["name"], title=d["title"], description=d["description"], severity=d["severity"], rule=d["rule"],
         notify=Routing(tuple(notify["slack_channels"]), tuple(EmailSubscriber(**e) for e in notify["email"])),
         exclude=tuple(d["exclude"]),
-        entities=tuple(Entity(**{**e, "aliases": tuple(e["aliases"]), "scopes": tuple(e["scopes"]),
+        entities=tuple(Entity(**{**e, **{k: tuple(e.get(k, ())) for k in _TUPLES},
                                  "all_of": tuple(tuple(g) for g in e["all_of"])}) for e in d["entities"]),
     )
