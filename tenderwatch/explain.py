@@ -12,7 +12,7 @@ def explain(fields: Mapping[str, str], watchlists: WatchlistSet, only: str | Non
             color: bool = False) -> str:
     mark = ("\033[1;31m", "\033[0m") if color else ("[[", "]]")
     lines: list[str] = []
-    for verdict in Matcher(watchlists).evaluate(fields):
+    for verdict in Matcher(watchlists).evaluate(fields, detail=True):
         if only and verdict.watchlist != only:
             continue
         lines.append(f"{verdict.watchlist}: {'FIRED' if verdict.fired else 'no alert'} - {verdict.reason}")

@@ -1,33 +1,44 @@
 """One normalisation for notice text and watchlist aliases, with offsets back to the original.
 
-NFKC before casefolding (full-width ＡＢＩ -> abi), format characters (zero-width spaces) dropped,
-Traditional -> Simplified with OpenCC ``t2s`` (character-level, not the vocabulary-rewriting
-profiles), and the separators people vary freely inside names (spaces, hyphens, ®, ™, ·) removed,
-so Thermo-Fisher, thermo  fisher and ThermoFisher all read ``thermofisher``. Line and cell breaks
-(``\\n``, ``\\t``) are kept: no alias contains one, so no match can span two cells.
+Per character: Traditional -> Simplified (OpenCC ``t2s`` applied to the character alone, so the
+same character always folds the same way whatever surrounds it), NFKC before casefolding
+(full-width ＡＢＩ -> abi), format characters (zero-width spaces) dropped, and the separators
+people vary freely inside names (spaces, hyphens, ®, ™, ·) removed, so Thermo-Fisher,
+thermo  fisher and ThermoFisher all read ``thermofisher``. Line and cell breaks (``\\n``, ``\\t``)
+are kept: no alias contains one, so no match can span two cells.
 
-Each character folds on its own (``fold_char``), so the whole text folds with one ``str.translate``
-over a memoised table (C speed), and the map from normalised offsets back to the original text is
-built only for the fields where something matched.
+Because every character folds on its own, ``normalize(a + b) == normalize(a) + normalize(b)``: an
+alias normalised alone is found inside any text that contains it. That also makes the fold a
+table lookup: text becomes an array of code points, one vectorised lookup folds it, and the map
+back to original offsets is the index of every kept character (numpy; a few times faster than
+``str.translate``, which matters because every notice passes through here).
 """
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from functools import cached_property
 
+import numpy as np
 import opencc
 
 _T2S = opencc.OpenCC("t2s")
 _SEPARATORS = frozenset(" \u00a0\u3000-‐‑‒–—―_·•・®™©")
-_BREAKS = {"\r": "\n", "\n": "\n", "\t": "\t", "\v": "\n", "\f": "\n"}
-_TABLE_LIMIT = 200_000  # distinct characters memoised; past that, fold without remembering
+FIELD_SEPARATOR = "\x1e"  # joins a notice's fields into one text; kept, so no match spans two fields
+_BREAKS = {"\r": "\n", "\n": "\n", "\t": "\t", "\v": "\n", "\f": "\n", FIELD_SEPARATOR: FIELD_SEPARATOR}
+_DROP = np.uint32(0xFFFFFFFF)
+_EXPANDS = np.uint32(0xFFFFFFFE)  # folds to several characters (ß -> ss, ﬁ -> fi): rare, slow path
+_CODEC = "utf-32-le"
 
 
 def fold_char(char: str) -> str:
-    """The normalised form of one character: '' (dropped), itself, or a short replacement."""
+    """The normalised form of one character: '' (dropped), one character, or a few (ß -> ss)."""
     if char in _BREAKS:
         return _BREAKS[char]
+    if unicodedata.category(char) == "Cs":
+        return ""
+    char = _T2S.convert(char) or char
     out = []
     for c in unicodedata.normalize("NFKC", char):
         if unicodedata.category(c) == "Cf" or c in _SEPARATORS or c.isspace():
@@ -38,51 +49,72 @@ def fold_char(char: str) -> str:
     return unicodedata.normalize("NFKC", "".join(out).casefold())
 
 
-class _FoldTable(dict[int, str]):
-    """``str.translate`` table filled on first sight of each character."""
+class _FoldTable:
+    """Code point -> folded code point, filled on first sight of each character."""
 
-    def __missing__(self, code: int) -> str:
-        folded = fold_char(chr(code))
-        if len(self) < _TABLE_LIMIT:
-            self[code] = folded
-        return folded
+    def __init__(self) -> None:
+        self.map = np.arange(0x110000, dtype=np.uint32)
+        self.known = np.zeros(0x110000, dtype=bool)
+        self.expansions: dict[int, str] = {}
+        self._lock = threading.Lock()
+
+    def fold(self, codes: np.ndarray) -> np.ndarray:
+        unknown = codes[~self.known[codes]]
+        if unknown.size:
+            with self._lock:
+                for code in np.unique(unknown).tolist():
+                    folded = fold_char(chr(code))
+                    if len(folded) == 1:
+                        self.map[code] = ord(folded)
+                    else:
+                        self.map[code] = _DROP if not folded else _EXPANDS
+                        if folded:
+                            self.expansions[code] = folded
+                    self.known[code] = True
+        return self.map[codes]
 
 
 _TABLE = _FoldTable()
 
 
-def _simplified(text: str) -> str:
-    if text.isascii():
-        return text
-    converted = _T2S.convert(text)
-    if len(converted) != len(text):  # never seen with t2s, but offsets depend on it: go char by char
-        converted = "".join(_T2S.convert(c) or c for c in text)
-    return converted
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode(_CODEC, "surrogatepass"), dtype=np.uint32)
 
 
 class NormalizedText:
+    """``text`` is the normalised form of ``original``; ``span`` maps offsets back."""
+
     def __init__(self, original: str) -> None:
         self.original = original
-        self._simple = _simplified(original)
-        self.text = self._simple.translate(_TABLE)
+        codes = _codes(original)
+        folded = _TABLE.fold(codes)
+        if (folded == _EXPANDS).any():
+            self._slow(codes, folded)
+            return
+        self._keep = folded != _DROP
+        self.text = folded[self._keep].tobytes().decode(_CODEC, "surrogatepass")
+
+    def _slow(self, codes: np.ndarray, folded: np.ndarray) -> None:
+        parts: list[str] = []
+        origin: list[int] = []
+        for i, (code, out) in enumerate(zip(codes.tolist(), folded.tolist(), strict=True)):
+            if out == _DROP:
+                continue
+            piece = _TABLE.expansions[code] if out == _EXPANDS else chr(out)
+            parts.append(piece)
+            origin.extend([i] * len(piece))
+        self.text = "".join(parts)
+        self.__dict__["origin"] = np.asarray(origin, dtype=np.int64)
 
     @cached_property
-    def origin(self) -> tuple[int, ...]:
+    def origin(self) -> np.ndarray:
         """origin[i]: the index in the original text of normalised character i."""
-        origin: list[int] = []
-        table = _TABLE
-        for i, char in enumerate(self._simple):
-            n = len(table[ord(char)])
-            if n == 1:
-                origin.append(i)
-            elif n:
-                origin.extend([i] * n)
-        return tuple(origin)
+        return np.flatnonzero(self._keep)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span of normalised characters ``start:end``."""
         origin = self.origin
-        return origin[start], origin[end - 1] + 1
+        return int(origin[start]), int(origin[end - 1]) + 1
 
 
 def normalize_with_map(text: str) -> NormalizedText:
@@ -90,4 +122,4 @@ def normalize_with_map(text: str) -> NormalizedText:
 
 
 def normalize(text: str) -> str:
-    return _simplified(text).translate(_TABLE)
+    return NormalizedText(text).text

@@ -9,21 +9,25 @@ against the original neighbours: ABILITY is no hit, 采购ABI分析仪 is.
 from __future__ import annotations
 
 import unicodedata
-from collections import defaultdict
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate, count
+from typing import NamedTuple
 
 import ahocorasick_rs
 
-from tenderwatch.normalize import NormalizedText, normalize, normalize_with_map
+from tenderwatch.normalize import FIELD_SEPARATOR, normalize, normalize_with_map
 from tenderwatch.watchlists.model import Entity, Watchlist, WatchlistSet
 from tenderwatch.watchlists.rules import compile_rule
 
 SNIPPET_CONTEXT = 40
+_FIRING_MEMO = 100_000  # signatures remembered before starting afresh
+_BREAK_CHARS = ("\n", "\t", FIELD_SEPARATOR)
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):  # a tuple: notices can carry thousands of hits, and they are built per notice
     watchlist: str
     entity: str
     entity_kind: str
@@ -36,103 +40,215 @@ class Hit:
     snippet_end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     watchlist: str
     title: str
     severity: str
     fired: bool
     hits: tuple[Hit, ...]
-    reason: str
-    vetoed_by: str | None = None
+    rule: str
+    matched: tuple[tuple[str, str, str, str], ...] = ()  # complete entities: group, name, alias, field
+
+    @property
+    def reason(self) -> str:
+        """Why the rule fired or not, for people (explain)."""
+        found = "; ".join(f"{g}: {name} ({alias!r} in {field})" for g, name, alias, field in self.matched)
+        return f"rule '{self.rule}' {'fired' if self.fired else 'did not fire'}: {found or 'nothing matched'}"
 
 
 @dataclass(frozen=True)
-class _Pattern:
-    watchlist: int
-    entity: int
+class _Check:
+    """What a match of one key must pass for a set of (watchlist, entity, all_of part) targets.
+
+    Watchlists often share aliases (every buyer list names 公安局): one check serves them all.
+    """
+
+    id: int
     alias: str
-    part: int  # buyers: which all_of list; -1 for plain aliases
+    scopes: frozenset[str]  # empty: anywhere
+    whole_word: bool
+    case_sensitive: bool
+    targets: tuple[tuple[int, int, int], ...]  # part: which all_of list; -1 for plain aliases
 
 
+@lru_cache(maxsize=4096)
 def _is_word_char(c: str) -> bool:
-    return c.isascii() and c.isalnum()
+    """A Latin letter or digit, full-width ones included (ＡＢＩＬＩＴＹ is one word)."""
+    folded = unicodedata.normalize("NFKC", c)
+    return len(folded) == 1 and folded.isascii() and folded.isalnum()
+
+
+def _invisible(c: str) -> bool:
+    """Characters a reader does not see and normalisation drops (zero-width space, soft hyphen)."""
+    return unicodedata.category(c) == "Cf"
 
 
 class Matcher:
     def __init__(self, watchlists: WatchlistSet) -> None:
         self.watchlists = watchlists.watchlists
         self._rules = [compile_rule(w.rule) for w in self.watchlists]
-        keys: list[str] = []
-        index: dict[str, int] = {}
-        self._patterns: list[list[_Pattern]] = []
-        excludes: dict[str, int] = {}
+        keys: dict[str, int] = {}
+        checks: list[dict[tuple[str, frozenset[str], bool, bool], list[tuple[int, int, int]]]] = []
+        self._vetoes: list[frozenset[int]] = []  # per key: the watchlists for which it is a false friend
+        vetoes: list[set[int]] = []
+
+        def key_index(text: str) -> int | None:
+            key = normalize(text)
+            if not key or any(c in key for c in _BREAK_CHARS):
+                return None
+            if key not in keys:
+                keys[key] = len(keys)
+                checks.append({})
+                vetoes.append(set())
+            return keys[key]
+
         for wi, watchlist in enumerate(self.watchlists):
             for ei, entity in enumerate(watchlist.entities):
-                parts = [(-1, entity.aliases), *list(enumerate(entity.all_of))]
-                for part, aliases in parts:
+                for part, aliases in [(-1, entity.aliases), *enumerate(entity.all_of)]:
                     for alias in aliases:
-                        key = normalize(alias)
-                        if key not in index:
-                            index[key] = len(keys)
-                            keys.append(key)
-                            self._patterns.append([])
-                        same = self._patterns[index[key]]
-                        if not any((q.watchlist, q.entity, q.part) == (wi, ei, part) for q in same):
-                            same.append(_Pattern(wi, ei, alias, part))  # 賽默飛世爾 = 赛默飞世尔: one hit
+                        ki = key_index(alias)
+                        if ki is None:
+                            continue
+                        how = (alias, frozenset(entity.scopes), entity.is_whole_word(alias) or _short_latin(alias),
+                               entity.is_case_sensitive(alias))
+                        targets = checks[ki].setdefault(how, [])
+                        if not any(t == (wi, ei, part) for t in targets):  # 賽默飛世爾 = 赛默飞世尔: one hit
+                            targets.append((wi, ei, part))
             for phrase in watchlist.exclude:
-                excludes.setdefault(normalize(phrase), len(excludes))
-        self._automaton = ahocorasick_rs.AhoCorasick(keys) if keys else None
-        self._exclude_keys = list(excludes)
-        self._excluder = ahocorasick_rs.AhoCorasick(self._exclude_keys) if excludes else None
+                ki = key_index(phrase)
+                if ki is not None:
+                    vetoes[ki].add(wi)
+        ids = count()
+        self._checks = [tuple(_Check(next(ids), *how, tuple(targets)) for how, targets in c.items()) for c in checks]
+        self._firing: dict[frozenset[int], frozenset[int]] = {}
+        self._vetoes = [frozenset(v) for v in vetoes]
+        self._automaton = ahocorasick_rs.AhoCorasick(list(keys)) if keys else None
+        self._quiet = [Verdict(w.name, w.title, w.severity, self._rules[wi](set()), (), w.rule)
+                       for wi, w in enumerate(self.watchlists)]
 
-    def evaluate(self, fields: Mapping[str, str]) -> list[Verdict]:
-        found: dict[tuple[int, int], list[tuple[Hit, int]]] = defaultdict(list)
-        vetoes: list[tuple[str, int, int, str]] = []  # field, start, end (normalised), phrase key
-        for field_name, text in fields.items():
-            if not text or self._automaton is None:
-                continue
-            norm = normalize_with_map(text)
-            if self._excluder is not None:
-                for pi, s, e in self._excluder.find_matches_as_indexes(norm.text, overlapping=True):
-                    vetoes.append((field_name, s, e, self._exclude_keys[pi]))
-            for pi, s, e in self._automaton.find_matches_as_indexes(norm.text, overlapping=True):
-                for pattern in self._patterns[pi]:
-                    entity = self.watchlists[pattern.watchlist].entities[pattern.entity]
-                    if entity.scopes and field_name not in entity.scopes:
-                        continue
-                    if any(f == field_name and vs <= s and e <= ve and (vs, ve) != (s, e)
-                           for f, vs, ve, _ in vetoes):
-                        continue  # inside a false friend: "Thermos" is not Thermo Fisher
-                    hit = _hit(self.watchlists[pattern.watchlist], entity, pattern, field_name, norm, s, e)
-                    if hit is not None:
-                        found[(pattern.watchlist, pattern.entity)].append((hit, pattern.part))
-        return [self._verdict(wi, w, found) for wi, w in enumerate(self.watchlists)]
+    def evaluate(self, fields: Mapping[str, str], *, detail: bool = False) -> list[Verdict]:
+        """One verdict per watchlist for a notice given as {scope: text}.
 
-    def _verdict(self, wi: int, watchlist: Watchlist,
-                 found: Mapping[tuple[int, int], list[tuple[Hit, int]]]) -> Verdict:
-        hits: list[Hit] = []
-        groups: set[str] = set()
-        matched: list[str] = []
-        for ei, entity in enumerate(watchlist.entities):
-            entity_hits = found.get((wi, ei), [])
-            if not entity_hits:
+        A verdict that fired lists its hits and why. ``detail`` also gives them for verdicts that
+        did not fire (``explain`` shows editors what matched where the rule did not fire).
+        """
+        names = [name for name, text in fields.items() if text]
+        if not names or self._automaton is None:
+            return list(self._quiet)
+        texts = [fields[name] for name in names]
+        # All fields in one text, one automaton pass; the separator survives normalisation and no
+        # key contains it, so no match spans two fields.
+        norm = normalize_with_map(FIELD_SEPARATOR.join(texts))
+        matches = self._automaton.find_matches_as_indexes(norm.text, overlapping=True)
+        if not matches:
+            return list(self._quiet)
+        starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+        vetoes = [(s, e, self._vetoes[ki]) for ki, s, e in matches if self._vetoes[ki]]
+        passed: list[tuple[_Check, _Place, int, int]] = []
+        for ki, s, e in matches:
+            checks = self._checks[ki]
+            if not checks:
                 continue
-            if entity.all_of:
-                parts = {part for _, part in entity_hits}
-                if not all(i in parts for i in range(len(entity.all_of))):
-                    hits.extend(h for h, _ in entity_hits)  # shown by explain, but the entity is incomplete
+            ostart, oend = norm.span(s, e)
+            fi = bisect_right(starts, ostart) - 1
+            place = _Place(names[fi], texts[fi], ostart - starts[fi], oend - starts[fi])
+            for check in checks:
+                if check.scopes and place.field not in check.scopes:
                     continue
-            hits.extend(h for h, _ in entity_hits)
-            groups.add(entity.rule_group)
-            first = entity_hits[0][0]
-            matched.append(f"{entity.rule_group}: {entity.name} ({first.alias!r} in {first.field})")
-        fired = self._rules[wi](groups)
-        found_text = "; ".join(matched) if matched else "nothing matched"
-        reason = f"rule '{watchlist.rule}' {'fired' if fired else 'did not fire'}: {found_text}"
-        return Verdict(watchlist.name, watchlist.title, watchlist.severity, fired, tuple(hits), reason)
+                if check.whole_word and not place.bounded():
+                    continue
+                if check.case_sensitive and _letters(place.text[place.start:place.end]) != _letters(check.alias):
+                    continue
+                passed.append((check, place, s, e))
+        if not passed:
+            return list(self._quiet)
+        if not (detail or vetoes):
+            # Which watchlists fire depends only on which checks passed: most notices repeat a few
+            # combinations (a buyer's name in buyer and title), so remember the answer.
+            signature = frozenset(check.id for check, _, _, _ in passed)
+            firing = self._firing.get(signature)
+            if firing is None:
+                if len(self._firing) > _FIRING_MEMO:
+                    self._firing.clear()
+                firing = self._firing[signature] = frozenset(
+                    wi for wi, found in self._collect(passed, []).items() if self._fires(wi, found))
+            if not firing:
+                return list(self._quiet)
+        found_by_watchlist = self._collect(passed, vetoes)
+        return [self._verdict(wi, found_by_watchlist[wi], detail) if wi in found_by_watchlist else self._quiet[wi]
+                for wi in range(len(self.watchlists))]
+
+    def _collect(self, passed: list[tuple[_Check, _Place, int, int]], vetoes: list[tuple[int, int, frozenset[int]]],
+                 ) -> dict[int, dict[int, list[tuple[int, _Check, _Place]]]]:
+        found: dict[int, dict[int, list[tuple[int, _Check, _Place]]]] = {}
+        for check, place, s, e in passed:
+            for wi, ei, part in check.targets:
+                if vetoes and any(wi in who and vs <= s and e <= ve and (vs, ve) != (s, e)
+                                  for vs, ve, who in vetoes):
+                    continue  # inside a false friend: "Thermos" is not Thermo Fisher
+                found.setdefault(wi, {}).setdefault(ei, []).append((part, check, place))
+        return found
+
+    def _complete(self, wi: int, found: dict[int, list[tuple[int, _Check, _Place]]]) -> list[int]:
+        """Entities found in full: a buyer needs a hit in every one of its all_of lists."""
+        entities = self.watchlists[wi].entities
+        return [ei for ei, entity_hits in found.items()
+                if len({part for part, _, _ in entity_hits}) >= len(entities[ei].all_of)]
+
+    def _fires(self, wi: int, found: dict[int, list[tuple[int, _Check, _Place]]]) -> bool:
+        entities = self.watchlists[wi].entities
+        return self._rules[wi]({entities[ei].rule_group for ei in self._complete(wi, found)})
+
+    def _verdict(self, wi: int, found: dict[int, list[tuple[int, _Check, _Place]]], detail: bool) -> Verdict:
+        watchlist = self.watchlists[wi]
+        complete = self._complete(wi, found)
+        fired = self._rules[wi]({watchlist.entities[ei].rule_group for ei in complete})
+        if not (fired or detail):
+            return self._quiet[wi]
+        order = sorted(found)
+        matched = tuple((watchlist.entities[ei].rule_group, watchlist.entities[ei].name, found[ei][0][1].alias,
+                         found[ei][0][2].field) for ei in order if ei in complete)
+        hits = tuple(_hit(watchlist, watchlist.entities[ei], check, place)
+                     for ei in order for _, check, place in found[ei])
+        return Verdict(watchlist.name, watchlist.title, watchlist.severity, fired, hits, watchlist.rule, matched)
 
 
+class _Place:
+    """Where one automaton match sits in a field; what every watchlist sharing the alias reuses."""
+
+    __slots__ = ("_bounded", "_snippet", "end", "field", "start", "text")
+
+    def __init__(self, field: str, text: str, start: int, end: int) -> None:
+        self.field, self.text, self.start, self.end = field, text, start, end
+        self._bounded: bool | None = None
+        self._snippet: tuple[str, int, int] | None = None
+
+    def bounded(self) -> bool:
+        """Not inside a longer Latin word: ABI in 采购ABI分析仪, not in ABILITY."""
+        if self._bounded is None:
+            text, start, end = self.text, self.start, self.end
+            before, after = start - 1, end
+            while before >= 0 and _invisible(text[before]):  # ABI\u200bLITY reads ABILITY
+                before -= 1
+            while after < len(text) and _invisible(text[after]):
+                after += 1
+            inside_before = before >= 0 and _is_word_char(text[before]) and _is_word_char(text[start])
+            inside_after = after < len(text) and _is_word_char(text[after]) and _is_word_char(text[end - 1])
+            self._bounded = not (inside_before or inside_after)
+        return self._bounded
+
+    def snippet(self) -> tuple[str, int, int]:
+        if self._snippet is None:
+            text, start, end = self.text, self.start, self.end
+            line_start = max(text.rfind("\n", 0, start) + 1, start - SNIPPET_CONTEXT)
+            line_end = text.find("\n", end)
+            line_end = min(len(text) if line_end < 0 else line_end, end + SNIPPET_CONTEXT)
+            self._snippet = (text[line_start:line_end], start - line_start, end - line_start)
+        return self._snippet
+
+
+@lru_cache(maxsize=65536)
 def _short_latin(alias: str) -> bool:
     """Short Latin acronyms (ABI, CE) are whole words even when the editor did not say so."""
     key = normalize(alias)
@@ -144,22 +260,7 @@ def _letters(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKC", text) if c.isalnum())
 
 
-def _hit(watchlist: Watchlist, entity: Entity, pattern: _Pattern, field_name: str, norm: NormalizedText,
-         s: int, e: int) -> Hit | None:
-    start, end = norm.span(s, e)
-    original = norm.original
-    if entity.is_whole_word(pattern.alias) or _short_latin(pattern.alias):
-        before = original[start - 1] if start > 0 else ""
-        after = original[end] if end < len(original) else ""
-        if (before and _is_word_char(before) and _is_word_char(original[start])) or (
-                after and _is_word_char(after) and _is_word_char(original[end - 1])):
-            return None
-    if entity.is_case_sensitive(pattern.alias) and _letters(original[start:end]) != _letters(pattern.alias):
-        return None
-    line_start = max(original.rfind("\n", 0, start) + 1, start - SNIPPET_CONTEXT)
-    line_end = original.find("\n", end)
-    line_end = min(len(original) if line_end < 0 else line_end, end + SNIPPET_CONTEXT)
-    snippet = original[line_start:line_end]
-    return Hit(watchlist=watchlist.name, entity=entity.name, entity_kind=entity.kind, alias=pattern.alias,
-               field=field_name, start=start, end=end, snippet=snippet, snippet_start=start - line_start,
-               snippet_end=end - line_start)
+def _hit(watchlist: Watchlist, entity: Entity, check: _Check, place: _Place) -> Hit:
+    snippet, snippet_start, snippet_end = place.snippet()
+    return Hit(watchlist.name, entity.name, entity.kind, check.alias, place.field, place.start, place.end,
+               snippet, snippet_start, snippet_end)
