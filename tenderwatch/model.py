@@ -62,7 +62,9 @@ class GoodsLine:
     unit_price: str = ""
 
     def text(self) -> str:
-        return " ".join(p for p in (self.name, self.brand, self.model) if p)
+        """Cells joined by tabs: normalisation removes spaces, and Thermo | Fisher in two cells
+        must not read as one name."""
+        return "\t".join(p for p in (self.name, self.brand, self.model) if p)
 
 
 @dataclass

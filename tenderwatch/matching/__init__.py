@@ -110,11 +110,11 @@ class Matcher:
                         ki = key_index(alias)
                         if ki is None:
                             continue
+                        if any((wi, ei, part) in targets for targets in checks[ki].values()):
+                            continue  # 賽默飛世爾 = 赛默飞世尔, 3500xL = 3500 xL: one hit, not two
                         how = (alias, frozenset(entity.scopes), entity.is_whole_word(alias) or _short_latin(alias),
                                entity.is_case_sensitive(alias))
-                        targets = checks[ki].setdefault(how, [])
-                        if not any(t == (wi, ei, part) for t in targets):  # 賽默飛世爾 = 赛默飞世尔: one hit
-                            targets.append((wi, ei, part))
+                        checks[ki].setdefault(how, []).append((wi, ei, part))
             for phrase in watchlist.exclude:
                 ki = key_index(phrase)
                 if ki is not None:
