@@ -20,6 +20,7 @@ status: $(STAMP)
 	$(BIN)/tenderwatch status
 
 bench: $(STAMP)          ## benchmarks: print figures and ratios against a same-run baseline
+	$(BIN)/python bench/match.py
 	$(BIN)/python bench/poll.py
 
 setup: $(STAMP)

@@ -80,3 +80,20 @@ def test_schema_and_loader_both_accept_the_example(tmp_path: Path) -> None:
     assert watchlists is not None, problems
     entity = watchlists.watchlists[0].entities[0]
     assert entity.whole_word_aliases == ("PP",)
+
+
+def test_the_readme_example_of_adding_a_brand_works(tmp_path: Path) -> None:
+    """The five-minute guide in watchlists/README.md, followed literally."""
+    readme = (BUNDLED / "README.md").read_text(encoding="utf-8")
+    guide = readme.split("## Add a brand in five minutes", 1)[1]
+    snippet = guide.split("```yaml\n", 1)[1].split("```", 1)[0]
+    edited = tmp_path / "xinjiang-dna.yaml"
+    edited.write_text((BUNDLED / "xinjiang-dna.yaml").read_text(encoding="utf-8").rstrip("\n") + "\n" + snippet,
+                      encoding="utf-8")
+    watchlists, problems = check_paths([edited])
+    assert watchlists is not None, problems
+    assert list(VALIDATOR.iter_errors(load(edited.read_text(encoding="utf-8")))) == []
+    notice = {"title": "喀什地区公安局凱傑 Investigator 24plex 试剂采购", "buyer": "喀什地区公安局"}
+    [verdict] = Matcher(watchlists).evaluate(notice)
+    assert verdict.fired
+    assert {h.entity for h in verdict.hits} >= {"Qiagen", "Qiagen forensic kits"}
