@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
+from tenderwatch.matching import Matcher
 from tenderwatch.watchlists import check_paths, loader, model
 
 BUNDLED = Path(__file__).resolve().parent.parent / "watchlists"
