@@ -28,6 +28,7 @@ _SEPARATORS = frozenset(" \u00a0\u3000-‐‑‒–—―_·•・®™©")
 FIELD_SEPARATOR = "\x1e"  # joins a notice's fields into one text; kept, so no match spans two fields
 _BREAKS = {"\r": "\n", "\n": "\n", "\t": "\t", "\v": "\n", "\f": "\n", FIELD_SEPARATOR: FIELD_SEPARATOR}
 _DROP = np.uint32(0xFFFFFFFF)
+_UNKNOWN = np.uint32(0xFFFFFFFD)  # not folded yet
 _EXPANDS = np.uint32(0xFFFFFFFE)  # folds to several characters (ß -> ss, ﬁ -> fi): rare, slow path
 _CODEC = "utf-32-le"
 
@@ -53,25 +54,25 @@ class _FoldTable:
     """Code point -> folded code point, filled on first sight of each character."""
 
     def __init__(self) -> None:
-        self.map = np.arange(0x110000, dtype=np.uint32)
-        self.known = np.zeros(0x110000, dtype=bool)
+        self.map = np.full(0x110000, _UNKNOWN, dtype=np.uint32)
         self.expansions: dict[int, str] = {}
         self._lock = threading.Lock()
 
     def fold(self, codes: np.ndarray) -> np.ndarray:
-        unknown = codes[~self.known[codes]]
-        if unknown.size:
+        folded = self.map[codes]
+        unknown = folded == _UNKNOWN
+        if unknown.any():
             with self._lock:
-                for code in np.unique(unknown).tolist():
-                    folded = fold_char(chr(code))
-                    if len(folded) == 1:
-                        self.map[code] = ord(folded)
+                for code in np.unique(codes[unknown]).tolist():
+                    out = fold_char(chr(code))
+                    if len(out) == 1:
+                        self.map[code] = ord(out)
                     else:
-                        self.map[code] = _DROP if not folded else _EXPANDS
-                        if folded:
-                            self.expansions[code] = folded
-                    self.known[code] = True
-        return self.map[codes]
+                        self.map[code] = _EXPANDS if out else _DROP
+                        if out:
+                            self.expansions[code] = out
+            folded = self.map[codes]
+        return folded
 
 
 _TABLE = _FoldTable()
@@ -109,12 +110,17 @@ class NormalizedText:
     @cached_property
     def origin(self) -> np.ndarray:
         """origin[i]: the index in the original text of normalised character i."""
-        return np.flatnonzero(self._keep)
+        return self._keep.nonzero()[0]
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span of normalised characters ``start:end``."""
         origin = self.origin
         return int(origin[start]), int(origin[end - 1]) + 1
+
+    def spans(self, starts: list[int], ends: list[int]) -> tuple[list[int], list[int]]:
+        """``span`` for many matches at once (one vectorised lookup instead of one per match)."""
+        origin = self.origin
+        return origin[starts].tolist(), (origin[np.asarray(ends) - 1] + 1).tolist()
 
 
 def normalize_with_map(text: str) -> NormalizedText:

@@ -55,7 +55,7 @@ def test_explain_says_why_not() -> None:
     report = explain({"title": "普洛麦格试剂", "buyer": "北京市公安局"}, WATCHLISTS, only="xinjiang-dna")
     assert "no alert" in report
     assert "[[普洛麦格]]" in report
-    assert "did not fire" in report
+    assert "buyer: not found" in report
 
 
 chinese = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x4E80), max_size=30)

@@ -123,7 +123,10 @@ class Matcher:
         self._checks = [tuple(_Check(next(ids), *how, tuple(targets)) for how, targets in c.items()) for c in checks]
         self._firing: dict[frozenset[int], frozenset[int]] = {}
         self._vetoes = [frozenset(v) for v in vetoes]
-        self._automaton = ahocorasick_rs.AhoCorasick(list(keys)) if keys else None
+        # A DFA: slower to build and larger (a few MB for thousands of aliases) but ~3x faster to run
+        # than the default NFA, and it is built once per watchlist change, then run on every notice.
+        self._automaton = ahocorasick_rs.AhoCorasick(
+            list(keys), implementation=ahocorasick_rs.Implementation.DFA) if keys else None
         self._quiet = [Verdict(w.name, w.title, w.severity, self._rules[wi](set()), (), w.rule)
                        for wi, w in enumerate(self.watchlists)]
 
@@ -146,11 +149,12 @@ class Matcher:
         starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
         vetoes = [(s, e, self._vetoes[ki]) for ki, s, e in matches if self._vetoes[ki]]
         passed: list[tuple[_Check, _Place, int, int]] = []
-        for ki, s, e in matches:
+        matches = [m for m in matches if self._checks[m[0]]]
+        if not matches:
+            return list(self._quiet)
+        ostarts, oends = norm.spans([s for _, s, _ in matches], [e for _, _, e in matches])
+        for (ki, s, e), ostart, oend in zip(matches, ostarts, oends, strict=True):
             checks = self._checks[ki]
-            if not checks:
-                continue
-            ostart, oend = norm.span(s, e)
             fi = bisect_right(starts, ostart) - 1
             place = _Place(names[fi], texts[fi], ostart - starts[fi], oend - starts[fi])
             for check in checks:
