@@ -14,7 +14,7 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -139,7 +139,7 @@ class Daemon:
         for address, digest in app.digest_schedules(self.watchlists.current).items():
             trigger = digest_trigger(digest.frequency, digest.hour, digest.weekday, digest.timezone)
             if trigger is not None:
-                self.scheduler.add_job(self.dispatch, trigger, id=f"digest:{address}",
+                self.scheduler.add_job(self.dispatch, trigger, id=f"digest:{address}", args=[[address]],
                                        name=f"{digest.frequency} digest for {address}", replace_existing=True)
 
     def poll(self, portal: str) -> None:
@@ -156,9 +156,10 @@ class Daemon:
         if not self._stopping.is_set():
             self.dispatch()  # alert as soon as the notice is stored, not at the next dispatch tick
 
-    def dispatch(self) -> None:
+    def dispatch(self, digests: Sequence[str] = ()) -> None:
+        """Deliver due alerts; ``digests``: the addresses whose digest is due now."""
         with self._dispatch_lock:  # the tick and a poll's own dispatch never send the same row twice
-            report = app.dispatch(self.config, self.watchlists.current)
+            report = app.dispatch(self.config, self.watchlists.current, release=digests)
         for line in report.errors:
             logger.error("alert delivery: %s", line)
 

@@ -7,6 +7,8 @@ slack-sdk's own retries are off (retry_handlers=[]): the dispatcher owns retryin
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -21,7 +23,10 @@ from tenderwatch.config import SlackConfig
 from tenderwatch.store import AlertRow
 
 SECTION_LIMIT = 2900  # Slack refuses sections over 3,000 characters
-TIMEOUT = 15
+POST_INTERVAL = 1.0  # seconds between two messages to one channel
+# Errors Slack reports with HTTP 200 and ok=false that mean "try again later".
+TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                              "request_timeout", "team_added_to_org"})
 
 
 def escape(text: str) -> str:
@@ -61,36 +66,62 @@ def fallback(p: AlertPayload) -> str:
     return escape(_cut(render_text(p), 3000))
 
 
+class Pacer:
+    """At most one message per second per channel, as Slack asks (its rate-limits page)."""
+
+    def __init__(self, sleep: Callable[[float], None], interval: float = POST_INTERVAL) -> None:
+        self.sleep = sleep
+        self.interval = interval
+        self.last: dict[str, float] = {}
+
+    def wait(self, channel: str) -> None:
+        since = time.monotonic() - self.last.get(channel, float("-inf"))
+        if since < self.interval:
+            self.sleep(self.interval - since)
+
+    def posted(self, channel: str) -> None:
+        self.last[channel] = time.monotonic()
+
+
 class SlackBotNotifier:
-    def __init__(self, config: SlackConfig) -> None:
+    def __init__(self, config: SlackConfig, sleep: Callable[[float], None] = time.sleep) -> None:
         kwargs = {"base_url": config.api_url} if config.api_url else {}
-        self.client = WebClient(token=config.bot_token, timeout=TIMEOUT, retry_handlers=[], **kwargs)
+        self.client = WebClient(token=config.bot_token, timeout=config.timeout, retry_handlers=[], **kwargs)
+        self.pacer = Pacer(sleep)
 
     def send(self, row: AlertRow, payload: AlertPayload, thread_ref: str | None = None) -> str | None:
         channel = row.destination.split(":", 1)[1]
+        self.pacer.wait(channel)
         try:
             response = self.client.chat_postMessage(channel=channel, text=fallback(payload), blocks=blocks(payload),
                                                     thread_ts=thread_ref, unfurl_links=False)
         except SlackApiError as exc:
             status = exc.response.status_code
-            if status == 429 or status >= 500:
+            error = exc.response.get("error", status) if isinstance(exc.response.data, dict) else status
+            if status == 429 or status >= 500 or error in TRANSIENT_ERRORS:
                 retry = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
-                raise TransientError(f"Slack HTTP {status}", float(retry) if retry else None) from exc
-            raise PermanentError(f"Slack refused: {exc.response.get('error', status)}") from exc
+                raise TransientError(f"Slack HTTP {status} {error}", float(retry) if retry else None) from exc
+            raise PermanentError(f"Slack refused: {error}") from exc
         except (URLError, TimeoutError, ConnectionError, OSError) as exc:
             raise TransientError(f"Slack unreachable: {exc}") from exc
+        finally:
+            self.pacer.posted(channel)
         return str(response["ts"])
 
 
 class SlackWebhookNotifier:
-    def __init__(self, config: SlackConfig) -> None:
-        self.client = WebhookClient(config.webhook_url, timeout=TIMEOUT, retry_handlers=[])
+    def __init__(self, config: SlackConfig, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.client = WebhookClient(config.webhook_url, timeout=config.timeout, retry_handlers=[])
+        self.pacer = Pacer(sleep)
 
     def send(self, row: AlertRow, payload: AlertPayload, thread_ref: str | None = None) -> str | None:
+        self.pacer.wait("webhook")  # a webhook posts to one channel
         try:
             response = self.client.send(text=fallback(payload), blocks=blocks(payload), unfurl_links=False)
         except (URLError, TimeoutError, ConnectionError, OSError) as exc:
             raise TransientError(f"Slack webhook unreachable: {exc}") from exc
+        finally:
+            self.pacer.posted("webhook")
         if response.status_code == 200 and response.body == "ok":
             return None
         if response.status_code == 429 or response.status_code >= 500:

@@ -33,6 +33,7 @@ class HitFact:
     alias: str  # the alias that matched
     field: str  # title | buyer | region | agency | supplier | goods | body | attachments
     snippet: str  # surrounding original text
+    brand: str = ""  # brands and products: the brand (a product names its brand), for digest summaries
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class AlertPayload:
     severity: str
     update_of: dict[str, str] | None = None  # {key, title, url} of the project's first notice
     also_at: list[dict[str, str]] = field(default_factory=list)  # the same notice on other portals
+    amount: dict[str, str] | None = None  # {value, currency, kind: award|budget}, for digest totals
 
     @property
     def notice_type_label(self) -> str:
@@ -113,7 +115,15 @@ class AlertPayload:
             severity=severity,
             update_of=({"key": update_of.key, "title": update_of.title, "url": update_of.url}
                        if update_of else None),
+            amount=_amount(notice),
         )
+
+
+def _amount(notice: Notice) -> dict[str, str] | None:
+    for kind, money in (("award", notice.award_amount), ("budget", notice.budget)):
+        if money is not None:
+            return {"value": str(money.amount), "currency": money.currency, "kind": kind}
+    return None
 
 
 def severity_rank(severity: str) -> int:

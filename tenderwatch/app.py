@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -81,19 +81,21 @@ def health_event(config: Config, portal: str, rules: HealthRules | None = None) 
 
 
 def dispatch(config: Config, watchlists: WatchlistSet, *, out: TextIO = sys.stdout,
-             force_digest: bool = False) -> DispatchReport:
-    """Deliver every due alert in the outbox once."""
+             force_digest: bool = False, release: Sequence[str] = ()) -> DispatchReport:
+    """Deliver every due alert in the outbox once; ``release``: addresses whose digest is due."""
     with Store(config.db_path) as store:
         return Dispatcher(store, config, digest_schedules=digest_schedules(watchlists),
-                          out=out).run_once(force_digest=force_digest)
+                          out=out).run_once(force_digest=force_digest, release=release)
 
 
 def digest_schedules(watchlists: WatchlistSet) -> dict[str, DigestSchedule]:
-    """Per email address, its most frequent digest schedule across watchlists (immediate wins)."""
-    order = {"immediate": 0, "daily": 1, "weekly": 2}
+    """Per digest subscriber (daily or weekly somewhere), its most frequent schedule across watchlists."""
+    order = {"daily": 1, "weekly": 2}
     chosen: dict[str, DigestSchedule] = {}
     for watchlist in watchlists.watchlists:
         for sub in watchlist.notify.email:
+            if sub.frequency not in order:
+                continue
             current = chosen.get(sub.address)
             if current is None or order[sub.frequency] < order[current.frequency]:
                 chosen[sub.address] = DigestSchedule(frequency=sub.frequency, hour=sub.hour,

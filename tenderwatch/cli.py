@@ -63,6 +63,17 @@ def _parser() -> argparse.ArgumentParser:
     p = command("dispatch", _dispatch, "deliver pending alerts from the outbox once")
     p.add_argument("--force-digest", action="store_true", help="send email digests now, whatever their schedule")
 
+    dg = command("digest", lambda a: dg.print_help() or EXIT_CONFIG, "work with email digests")
+    dg_sub = dg.add_subparsers(title="digest commands", metavar="COMMAND")
+    p = dg_sub.add_parser("preview", help="write a digest's HTML and text to files, to see what subscribers get",
+                          description="Render the digest of the alerts stored in a period (default: the last 7 "
+                          "days) into digest-preview.html and digest-preview.txt. Sends nothing.")
+    p.add_argument("--watchlist", help="only alerts of this watchlist")
+    p.add_argument("--since", default="7d", type=_period, help="period: e.g. 24h, 7d, 2w (default 7d)")
+    p.add_argument("--out", type=Path, help="folder for the files (default: <data dir>/digest-preview)")
+    p.add_argument("--to", default="preview@example.org", help="the address shown as recipient")
+    p.set_defaults(func=_digest_preview)
+
     wl = command("watchlists", lambda a: wl.print_help() or EXIT_CONFIG, "work with watchlist files")
     wl_sub = wl.add_subparsers(title="watchlist commands", metavar="COMMAND")
     p = wl_sub.add_parser("check", help="validate watchlist files and report every problem with file:line:column",
@@ -84,7 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     p = command("alerts", _alerts, "list pending, delivered and failed alerts; `alerts retry` re-queues failed")
     p.add_argument("action", nargs="?", choices=["list", "retry"], default="list")
     p.add_argument("ids", nargs="*", type=int, metavar="ID", help="alert ids for retry (default: all failed)")
-    p.add_argument("--status", choices=["pending", "delivered", "failed"])
+    p.add_argument("--status", choices=["held", "pending", "delivered", "failed"],
+                   help="held: waiting for its email digest")
     p.add_argument("--limit", type=int, default=50)
 
     p = command("demo", _demo, "run the monitor offline against a bundled replay of the portals",
@@ -132,10 +144,45 @@ def _dispatch(args: argparse.Namespace) -> int:
     config = _config()
     report = app.dispatch(config, app.load_current_watchlists(config), force_digest=args.force_digest)
     print(f"delivered {report.delivered}, retrying {report.retrying}, failed {report.failed}, "
-          f"waiting for digest {report.waiting}")
+          f"held for a digest {report.waiting}, digests sent {report.digests}")
     for line in report.errors:
         print(f"  {line}", file=sys.stderr)
     return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def _period(text: str) -> timedelta:
+    try:
+        return parse_period(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _digest_preview(args: argparse.Namespace) -> int:
+    from notifiers.digest import Digest, render
+    from tenderwatch.alerts import AlertPayload
+    from tenderwatch.store import Store, utcnow
+
+    config = _config()
+    now = utcnow()
+    since = now - args.since
+    payloads: dict[str, AlertPayload] = {}
+    if config.db_path.exists():
+        with Store(config.db_path) as store:
+            for row in store.alerts_between(since, now):
+                payload = AlertPayload.from_dict(row.payload)
+                if args.watchlist and args.watchlist not in {w.name for w in payload.watchlists}:
+                    continue
+                payloads.setdefault(row.notice_key, payload)  # one entry per notice, whatever its destinations
+    text, html, full = render(Digest(args.to, "preview", since, now, list(payloads.values())))
+    out = args.out or config.data_dir / "digest-preview"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "digest-preview.html").write_text(html, encoding="utf-8")
+    (out / "digest-preview.txt").write_text(text, encoding="utf-8")
+    print(f"{len(payloads)} notice(s) since {since:%Y-%m-%d %H:%M} UTC ({full} in full, "
+          f"{len(html.encode()) // 1000} KB of HTML)")
+    print(out / "digest-preview.html")
+    print(out / "digest-preview.txt")
+    return EXIT_OK
 
 
 def _watchlists_check(args: argparse.Namespace) -> int:

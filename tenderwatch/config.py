@@ -22,6 +22,7 @@ class SlackConfig:
     channel: str = ""
     webhook_url: str = ""
     api_url: str = ""  # slack-sdk base_url, for enterprise proxies and tests
+    timeout: float = 15.0  # seconds per request; a timed-out post is retried (it may have arrived)
 
     @property
     def mode(self) -> str:
@@ -116,8 +117,15 @@ def _slack(env: Mapping[str, str]) -> SlackConfig | None:
         raise ConfigError("SLACK_BOT_TOKEN is set but SLACK_CHANNEL is not")
     if not token and not webhook:
         return None
+    raw_timeout = env.get("SLACK_TIMEOUT", "15")
+    try:
+        timeout = float(raw_timeout)
+    except ValueError:
+        timeout = -1.0
+    if not 0 < timeout <= 300:
+        raise ConfigError(f"SLACK_TIMEOUT={raw_timeout!r}: seconds, more than 0 and at most 300")
     return SlackConfig(bot_token=token, channel=channel, webhook_url=webhook,
-                       api_url=env.get("SLACK_API_URL", ""))
+                       api_url=env.get("SLACK_API_URL", ""), timeout=timeout)
 
 
 def _smtp(env: Mapping[str, str]) -> SmtpConfig | None:

@@ -2,6 +2,8 @@
 
 Console and the JSON-lines file always get every alert. Slack and email get it when configured: a
 watchlist's own channels and subscribers, or else the operator's defaults (SLACK_CHANNEL, EMAIL_TO).
+Email subscribers with a daily or weekly frequency get ``digest:<address>`` rows, held in the
+outbox until their digest is due.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ def destinations(routing: Routing, config: Config) -> list[str]:
         else:  # a webhook posts to the one channel it was created for
             found.append("slack-webhook")
     if config.smtp is not None:
-        addresses = [s.address for s in routing.email] or list(config.smtp.to)
-        found.extend(f"email:{address}" for address in addresses)
+        if routing.email:  # immediate subscribers get one email per alert; the others a digest
+            found.extend(f"{'email' if s.frequency == 'immediate' else 'digest'}:{s.address}" for s in routing.email)
+        else:
+            found.extend(f"email:{address}" for address in config.smtp.to)
     return _unique(found)
 
 

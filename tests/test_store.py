@@ -71,7 +71,7 @@ def test_retry_delivery_failure_and_requeue(store: Store) -> None:
     assert later.attempts == 1
     assert later.last_error == "HTTP 500"
     store.mark_failed(alert.id, "invalid_auth")
-    assert store.alert_counts() == {"pending": 0, "delivered": 0, "failed": 1}
+    assert store.alert_counts() == {"held": 0, "pending": 0, "delivered": 0, "failed": 1}
     assert store.requeue_failed() == 1
     (again,) = store.due_alerts(now=now)
     store.mark_delivered(again.id, ref="1700000000.000100")
@@ -134,3 +134,19 @@ def test_concurrent_first_opens_migrate_once(tmp_path) -> None:
         t.join()
     assert errors == []
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_digest_rows_are_held_until_released_and_acknowledged_together(store: Store) -> None:
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    for i in range(3):
+        store.save_notice(make_notice(str(i)), project_key=f"p{i}", update_of=None,
+                          alerts=[draft("digest:desk@example.org"), draft("console")])
+    assert [a.destination for a in store.due_alerts(now=now)] == ["console"] * 3
+    assert store.alert_counts()["held"] == 3
+    assert store.release_digest("digest:desk@example.org", now) == 3
+    rows = store.due_alerts(now=now, destination="digest:desk@example.org")
+    assert len(rows) == 3
+    store.mark_delivered([r.id for r in rows], ref="<digest@x>", now=now)
+    assert store.last_delivery("digest:desk@example.org") == now
+    assert {a.delivery_ref for a in store.alerts("delivered")} == {"<digest@x>"}
+    assert store.release_digest("digest:desk@example.org", now) == 0

@@ -13,6 +13,7 @@ from scrapy.crawler import Crawler
 from tenderwatch.alerts import AlertPayload, HitFact, WatchlistFact
 from tenderwatch.config import Config
 from tenderwatch.crawl_inputs import crawl_watchlists
+from tenderwatch.matching import Hit
 from tenderwatch.pipelines import Candidate
 from tenderwatch.routing import destinations_for
 from tenderwatch.store import AlertDraft, MatchRecord, Store
@@ -60,7 +61,7 @@ class StorePipeline:
         watchlists = [WatchlistFact(v.watchlist, v.title, v.severity) for v in fired]
         if not watchlists:  # a later notice of an alerted project, e.g. the award: tell the same people
             watchlists = [WatchlistFact(**w) for w in earlier[0].payload["watchlists"]]
-        hits = [HitFact(h.watchlist, h.entity, h.entity_kind, h.alias, h.field, h.snippet)
+        hits = [HitFact(h.watchlist, h.entity, h.entity_kind, h.alias, h.field, h.snippet, self._brand(h))
                 for v in fired for h in v.hits]
         payload = AlertPayload.build(item.notice, kind=kind, project_key=item.project_key,
                                      watchlists=watchlists, hits=hits, update_of=item.update_of)
@@ -70,3 +71,11 @@ class StorePipeline:
         self.crawler.stats.inc_value("tenderwatch/alerts_created", len(targets))
         return [AlertDraft(destination=d, kind=kind, severity=payload.severity, payload=payload.to_dict())
                 for d in targets]
+
+    def _brand(self, hit: Hit) -> str:
+        if hit.entity_kind == "brand":
+            return hit.entity
+        if hit.entity_kind == "product":
+            entity = next((e for e in self.watchlists.get(hit.watchlist).entities if e.name == hit.entity), None)
+            return (entity.brand if entity else "") or hit.entity
+        return ""

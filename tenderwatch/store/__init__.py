@@ -20,7 +20,8 @@ from typing import Any, Self
 from tenderwatch.model import Notice
 from tenderwatch.store.schema import migrate
 
-ALERT_STATUSES = ("pending", "delivered", "failed")
+ALERT_STATUSES = ("held", "pending", "delivered", "failed")  # held: waits for its email digest
+DIGEST_PREFIX = "digest:"
 
 
 def utcnow() -> datetime:
@@ -190,9 +191,10 @@ class Store:
             )
             conn.executemany(
                 "INSERT OR IGNORE INTO alerts (notice_key, destination, kind, project_key, severity, payload,"
-                " published_at, created_at) VALUES (?,?,?,?,?,?,?,?)",
+                " published_at, created_at, status) VALUES (?,?,?,?,?,?,?,?,?)",
                 [(notice.key, a.destination, a.kind, project_key, a.severity,
-                  json.dumps(a.payload, ensure_ascii=False), published, now_s) for a in alerts],
+                  json.dumps(a.payload, ensure_ascii=False), published, now_s,
+                  "held" if a.destination.startswith(DIGEST_PREFIX) else "pending") for a in alerts],
             )
         return True
 
@@ -240,27 +242,39 @@ class Store:
             counts[row["status"]] = int(row["n"])
         return counts
 
-    def mark_delivered(self, alert_id: int, ref: str | None = None, now: datetime | None = None) -> None:
-        with self.transaction() as conn:
-            conn.execute(
-                "UPDATE alerts SET status = 'delivered', delivered_at = ?, delivery_ref = ?,"
-                " attempts = attempts + 1, last_error = NULL WHERE id = ?",
-                (iso(now or utcnow()), ref, alert_id),
-            )
+    def mark_delivered(self, ids: int | Sequence[int], ref: str | None = None, now: datetime | None = None) -> None:
+        """Acknowledged by the destination (a digest acknowledges all its alerts at once)."""
+        self._update(ids, "status = 'delivered', delivered_at = ?, delivery_ref = ?, attempts = attempts + 1,"
+                          " last_error = NULL", (iso(now or utcnow()), ref))
 
-    def mark_retry(self, alert_id: int, error: str, next_attempt_at: datetime) -> None:
-        with self.transaction() as conn:
-            conn.execute(
-                "UPDATE alerts SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
-                (error, iso(next_attempt_at), alert_id),
-            )
+    def mark_retry(self, ids: int | Sequence[int], error: str, next_attempt_at: datetime) -> None:
+        self._update(ids, "attempts = attempts + 1, last_error = ?, next_attempt_at = ?", (error, iso(next_attempt_at)))
 
-    def mark_failed(self, alert_id: int, error: str) -> None:
+    def mark_failed(self, ids: int | Sequence[int], error: str) -> None:
+        self._update(ids, "status = 'failed', attempts = attempts + 1, last_error = ?", (error,))
+
+    def _update(self, ids: int | Sequence[int], assignments: str, params: tuple[Any, ...]) -> None:
+        ids = [ids] if isinstance(ids, int) else list(ids)
         with self.transaction() as conn:
-            conn.execute(
-                "UPDATE alerts SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
-                (error, alert_id),
-            )
+            conn.executemany(f"UPDATE alerts SET {assignments} WHERE id = ?",  # noqa: S608 - fixed columns
+                             [(*params, i) for i in ids])
+
+    def release_digest(self, destination: str, now: datetime | None = None) -> int:
+        """A digest is due: its held alerts become pending, to be sent together."""
+        with self.transaction() as conn:
+            return conn.execute(
+                "UPDATE alerts SET status = 'pending', next_attempt_at = ? WHERE destination = ? AND status = 'held'",
+                (iso(now or utcnow()), destination)).rowcount
+
+    def last_delivery(self, destination: str) -> datetime | None:
+        rows = self._query("SELECT max(delivered_at) AS t FROM alerts WHERE destination = ?", (destination,))
+        return parse_iso(rows[0]["t"]) if rows and rows[0]["t"] else None
+
+    def alerts_between(self, since: datetime, until: datetime | None = None) -> list[AlertRow]:
+        """Alerts created in a period, whatever their state (digest preview)."""
+        rows = self._query("SELECT * FROM alerts WHERE created_at >= ? AND created_at <= ? ORDER BY published_at, id",
+                           (iso(since), iso(until or utcnow())))
+        return [_alert(r) for r in rows]
 
     def requeue_failed(self, ids: Sequence[int] = ()) -> int:
         """Put failed alerts back in the queue (all of them, or those given)."""
