@@ -91,7 +91,7 @@ def test_poll_alerts_once_and_then_only_fetches_what_is_new(server: PortalServer
     assert (update["key"], update["kind"]) == ("ccgp:27300003", "update")
     assert update["update_of"]["key"] == "ccgp:27300001"
     with Store(data / "tenderwatch.sqlite3") as store:
-        assert store.alert_counts() == {"pending": 0, "delivered": 4, "failed": 0}
+        assert store.alert_counts() == {"held": 0, "pending": 0, "delivered": 4, "failed": 0}
         assert [p.outcome for p in store.polls("ccgp")] == ["ok", "ok", "ok"]
 
 
