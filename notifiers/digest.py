@@ -75,7 +75,10 @@ class Digest:
         for p in self.alerts:
             primary = max(p.watchlists, key=lambda w: severity_rank(w.severity)).title if p.watchlists else "-"
             groups[(primary, p.severity)].append(p)
-        order = sorted(groups, key=lambda k: (k[0], -severity_rank(k[1])))
+        top: dict[str, int] = {}
+        for watchlist, severity in groups:
+            top[watchlist] = max(top.get(watchlist, 0), severity_rank(severity))
+        order = sorted(groups, key=lambda k: (-top[k[0]], k[0], -severity_rank(k[1])))
         return [Section(w, sev, sorted(groups[(w, sev)], key=lambda p: p.published_at or "")) for w, sev in order]
 
     def summary(self, by: str) -> list[SummaryRow]:

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
-import ssl
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-import trustme
-from aiosmtpd.controller import Controller
 
 from tenderwatch.alerts import AlertPayload, HitFact, WatchlistFact
 from tenderwatch.config import Config
@@ -20,6 +14,7 @@ from tenderwatch.dispatch import Dispatcher
 from tenderwatch.model import BEIJING, Notice, NoticeType
 from tenderwatch.store import AlertDraft, Store
 from tests.support.slack_server import SlackServer
+from tests.support.smtp_server import free_port, smtp_server, trust_test_ca
 
 HOSTILE = "公安局采购 <!channel> <@U123> <http://evil.example|bank> & <b>PowerPlex</b>"
 
@@ -106,40 +101,13 @@ def test_slack_webhook(slack: SlackServer, tmp_path: Path) -> None:
     assert slack.messages[0]["webhook"] is True
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))  # type: ignore[attr-defined]
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_email_over_verified_starttls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    ca = trustme.CA()
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1", "localhost").configure_cert(server_ctx)
-    ca_file = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))  # ssl.create_default_context() trusts our test CA
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_ctx, require_starttls=True)
-    controller.start()
-    try:
+    with smtp_server(tls=trust_test_ca(tmp_path, monkeypatch)) as (inbox, port):
         config = Config.from_env({"TENDERWATCH_DATA_DIR": str(tmp_path), "SMTP_HOST": "127.0.0.1",
                                   "SMTP_PORT": str(port), "EMAIL_TO": "desk@example.org"})
         with Store(config.db_path) as store:
             save(store, "1", "email:desk@example.org")
             assert Dispatcher(store, config).run_once().delivered == 1
-    finally:
-        controller.stop()
     (msg,) = inbox.messages
     assert msg.get_content_type() == "multipart/alternative"
     assert msg["To"] == "desk@example.org"
@@ -160,13 +128,8 @@ def test_email_server_down_then_up_arrives_once(tmp_path: Path) -> None:
     with Store(config.db_path) as store:
         save(store, "1", "email:desk@example.org")
         assert Dispatcher(store, config, clock=lambda: now).run_once().retrying == 1  # nobody listening
-        inbox = Inbox()
-        controller = Controller(inbox, hostname="127.0.0.1", port=port)
-        controller.start()
-        try:
+        with smtp_server(port) as (inbox, _):
             later = Dispatcher(store, config, clock=lambda: now + timedelta(hours=2))
             assert later.run_once().delivered == 1
             assert later.run_once().delivered == 0
-        finally:
-            controller.stop()
     assert len(inbox.messages) == 1
