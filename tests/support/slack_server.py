@@ -44,6 +44,7 @@ class SlackServer:
         self.requests = 0
         self.script: list[Scripted | tuple[int, dict[str, Any], dict[str, str]]] = []
         self.down_until = 0.0  # time.monotonic() before which every request gets a 500
+        self.post_delay = 0.0  # seconds between posting a message and answering
         self._ts = 1700000000
         self._lock = threading.Lock()
         server = self
@@ -73,6 +74,7 @@ class SlackServer:
                         server._ts += 1
                         ts = f"{server._ts}.000100"
                         server.messages.append({**body, "ts": ts, "webhook": webhook, "at": time.monotonic()})
+                    time.sleep(server.post_delay)  # posted, not yet acknowledged: the duplicate window
                     status, answer, headers = 200, {"ok": True, "ts": ts, "channel": body.get("channel")}, {}
                 payload = b"ok" if webhook and status == 200 else json.dumps(answer).encode()
                 try:
