@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from tenderwatch.alerts import AlertPayload, HitFact, WatchlistFact
 from tenderwatch.config import Config
@@ -14,7 +15,7 @@ from tenderwatch.dispatch import Dispatcher
 from tenderwatch.model import BEIJING, Notice, NoticeType
 from tenderwatch.store import AlertDraft, Store
 from tests.support.slack_server import SlackServer
-from tests.support.smtp_server import free_port, smtp_server, trust_test_ca
+from tests.support.smtp_server import Inbox, free_port, smtp_server, trust_test_ca
 
 HOSTILE = "公安局采购 <!channel> <@U123> <http://evil.example|bank> & <b>PowerPlex</b>"
 
@@ -132,4 +133,40 @@ def test_email_server_down_then_up_arrives_once(tmp_path: Path) -> None:
             later = Dispatcher(store, config, clock=lambda: now + timedelta(hours=2))
             assert later.run_once().delivered == 1
             assert later.run_once().delivered == 0
+    assert len(inbox.messages) == 1
+
+
+class PickyInbox(Inbox):
+    """Refuses one recipient for good (550) and defers another (451), as mail servers do."""
+
+    async def handle_RCPT(self, server: object, session: object, envelope: object, address: str,
+                          rcpt_options: list[str]) -> str:
+        if address.startswith("gone@"):
+            return "550 5.1.1 no such user"
+        if address.startswith("later@"):
+            return "451 4.7.1 greylisted, try again later"
+        envelope.rcpt_tos.append(address)  # type: ignore[attr-defined]
+        return "250 OK"
+
+
+def test_smtp_refusal_is_permanent_and_deferral_is_retried(tmp_path: Path) -> None:
+    inbox = PickyInbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        config = Config.from_env({"TENDERWATCH_DATA_DIR": str(tmp_path), "SMTP_HOST": "127.0.0.1",
+                                  "SMTP_PORT": str(port), "SMTP_STARTTLS": "false"})
+        with Store(config.db_path) as store:
+            save(store, "1", "email:gone@example.org")
+            save(store, "2", "email:later@example.org", project="p2")
+            save(store, "3", "email:desk@example.org", project="p3")
+            report = Dispatcher(store, config, in_run_attempts=1).run_once()
+            assert (report.delivered, report.failed, report.retrying) == (1, 1, 1)
+            assert "recipient refused: gone@example.org (550)" in " ".join(report.errors)
+            (deferred,) = store.alerts("pending")
+            assert deferred.destination == "email:later@example.org"
+            assert "451" in (deferred.last_error or "")
+    finally:
+        controller.stop()
     assert len(inbox.messages) == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,6 +18,14 @@ from tenderwatch.schedules import PollSchedule, digest_trigger, poll_schedules
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 Beijing, a Monday
+DAILY_SUBSCRIBER = """
+notify:
+  email:
+    - address: desk@example.org
+      frequency: daily
+      hour: 8
+      timezone: Europe/Berlin
+"""
 
 
 class ManualScheduler(BaseScheduler):
@@ -43,8 +51,8 @@ class RecordingDaemon(scheduler.Daemon):
     def poll(self, portal: str) -> None:
         self.calls.append((f"poll:{portal}", datetime.now(UTC)))
 
-    def dispatch(self) -> None:
-        self.calls.append(("dispatch", datetime.now(UTC)))
+    def dispatch(self, digests: Sequence[str] = ()) -> None:
+        self.calls.append((f"digest:{','.join(digests)}" if digests else "dispatch", datetime.now(UTC)))
 
     def self_check(self) -> None:
         self.calls.append(("self-check", datetime.now(UTC)))
@@ -55,7 +63,7 @@ def watchlist_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "watchlists"
     folder.mkdir()
     src = Path(__file__).resolve().parent.parent / "watchlists" / "xinjiang-dna.yaml"
-    text = src.read_text(encoding="utf-8")
+    text = src.read_text(encoding="utf-8").replace("\nentities:", DAILY_SUBSCRIBER + "\nentities:", 1)
     (folder / "xinjiang-dna.yaml").write_text(text, encoding="utf-8")
     monkeypatch.setenv("TENDERWATCH_WATCHLISTS", str(folder))
     return folder
@@ -105,6 +113,14 @@ def test_a_missed_run_runs_once_on_wake(daemon: RecordingDaemon) -> None:
     daemon.scheduler.tick()  # type: ignore[attr-defined]
     assert names(daemon.calls).count("poll:ccgp") == 1
     assert names(daemon.calls).count("poll:zcy") == 1
+
+
+def test_a_daily_digest_is_released_at_the_subscribers_hour(daemon: RecordingDaemon) -> None:
+    for _ in range(48):
+        daemon.traveller.shift(timedelta(hours=1))  # type: ignore[attr-defined]
+        daemon.scheduler.tick()  # type: ignore[attr-defined]
+    digests = [when for name, when in daemon.calls if name == "digest:desk@example.org"]
+    assert [when.astimezone(ZoneInfo("Europe/Berlin")).hour for when in digests] == [8, 8]
 
 
 def test_self_check_runs_once_a_day(daemon: RecordingDaemon) -> None:
