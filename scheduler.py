@@ -15,7 +15,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,10 +23,9 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEv
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from tenderwatch import app
+from tenderwatch import app, ops
 from tenderwatch.config import Config
 from tenderwatch.crawl import terminate_active_crawls
-from tenderwatch.health import HealthEvent
 from tenderwatch.schedules import PollSchedule, digest_trigger, poll_schedules
 from tenderwatch.watchlists import WatchlistError, WatchlistSet
 
@@ -100,12 +99,10 @@ class Watchlists:
 
 class Daemon:
     def __init__(self, config: Config, *, schedules: dict[str, PollSchedule] | None = None,
-                 scheduler: BlockingScheduler | None = None,
-                 on_health: Callable[[HealthEvent], None] | None = None) -> None:
+                 scheduler: BlockingScheduler | None = None) -> None:
         self.config = config
         self.schedules = schedules or poll_schedules(app.portal_names(), os.environ)
-        self.watchlists = Watchlists(config)
-        self.on_health = on_health or (lambda event: logger.error("health: %s", event.summary()))
+        self.watchlists = Watchlists(config, on_problem=lambda exc: ops.watchlist_problem(config, str(exc)))
         self.scheduler = scheduler or BlockingScheduler(
             executors={"default": ThreadPoolExecutor(max(2, len(self.schedules) + 2))},
             job_defaults=JOB_DEFAULTS,
@@ -149,10 +146,7 @@ class Daemon:
         watchlists = self.watchlists.refresh()
         if watchlists.fingerprint != before:
             self.schedule_digests()
-        app.poll(self.config, watchlists, [portal])
-        event = app.health_event(self.config, portal)
-        if event is not None:
-            self.on_health(event)
+        app.poll(self.config, watchlists, [portal])  # reports health changes to the operators
         if not self._stopping.is_set():
             self.dispatch()  # alert as soon as the notice is stored, not at the next dispatch tick
 
@@ -166,13 +160,15 @@ class Daemon:
     def self_check(self) -> None:
         """Once a day: a portal that stayed quiet too long (no poll event reveals that) is reported."""
         for portal in self.portals:
-            event = app.health_event(self.config, portal)
-            if event is not None and event.state == "quiet":
-                self.on_health(event)
+            ops.after_poll(self.config, portal)  # reported once: a state already reported is not repeated
 
     def _job_event(self, event: JobExecutionEvent) -> None:
         if event.exception is not None:
             logger.error("job %s failed: %r", event.job_id, event.exception)
+            hour = datetime.now(UTC).strftime("%Y-%m-%dT%H")  # the same failure reported at most hourly
+            ops.report(self.config, f"job:{event.job_id}:{type(event.exception).__name__}:{hour}",
+                       f"tenderwatch: the {event.job_id} job failed",
+                       f"{event.exception!r}\nThe daemon keeps running; the job runs again at its next time.")
         else:
             logger.warning("job %s missed its run time", event.job_id)
 

@@ -90,6 +90,18 @@ class EmailNotifier:
         return self.transport.deliver(build_message(payload, self.config.from_addr, recipient), recipient)
 
 
+def build_ops_message(subject: str, body: str, sender: str, recipient: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = subject[:200]
+    msg["From"], msg["To"] = sender, recipient
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(idstring="ops", domain="tenderwatch.invalid")
+    msg["List-Id"] = "tenderwatch operations <ops.tenderwatch.invalid>"
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(body)
+    return msg
+
+
 class DigestNotifier:
     """``digest:<address>`` rows: every due alert of the address in one digest message."""
 

@@ -108,6 +108,24 @@ class SlackBotNotifier:
             self.pacer.posted(channel)
         return str(response["ts"])
 
+    def send_text(self, channel: str, subject: str, body: str) -> str:
+        """An operators' message: plain, escaped text (portal names and reasons are untrusted too)."""
+        self.pacer.wait(channel)
+        text = escape(_cut(f"*{subject}*\n{body}", 3000))
+        try:
+            response = self.client.chat_postMessage(channel=channel, text=text, unfurl_links=False)
+        except SlackApiError as exc:
+            status = exc.response.status_code
+            if status == 429 or status >= 500:
+                retry = exc.response.headers.get("Retry-After")
+                raise TransientError(f"Slack HTTP {status}", float(retry) if retry else None) from exc
+            raise PermanentError(f"Slack refused: {exc.response.get('error', status)}") from exc
+        except (URLError, TimeoutError, ConnectionError, OSError) as exc:
+            raise TransientError(f"Slack unreachable: {exc}") from exc
+        finally:
+            self.pacer.posted(channel)
+        return str(response["ts"])
+
 
 class SlackWebhookNotifier:
     def __init__(self, config: SlackConfig, sleep: Callable[[float], None] = time.sleep) -> None:

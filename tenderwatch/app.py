@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import TextIO
 
 from notifiers.digest import DigestSchedule
+from tenderwatch import ops
 from tenderwatch.config import Config
 from tenderwatch.crawl import DEFAULT_TIMEOUT, PollResult, run_poll
 from tenderwatch.dispatch import Dispatcher, DispatchReport
-from tenderwatch.health import HealthEvent, HealthRules, assess, transition
 from tenderwatch.store import Store
 from tenderwatch.watchlists import WatchlistSet, load_watchlists
 
@@ -59,25 +59,9 @@ def poll(config: Config, watchlists: WatchlistSet, portals: Iterable[str], *,
                           settings={"TENDERWATCH_SEARCH_TERMS": terms, **(settings or {})})
         log = logger.info if result.ok else logger.error
         log("%s: %s (%s)", portal, result.outcome, result.reason)
+        ops.after_poll(config, portal, result.poll_id)  # health changes and parse-error reports, once each
         results.append(result)
     return results
-
-
-def health_event(config: Config, portal: str, rules: HealthRules | None = None) -> HealthEvent | None:
-    """The health change the latest poll of ``portal`` caused, if any (derived from poll history alone,
-    so a restarted daemon neither repeats nor forgets an event)."""
-    rules = rules or HealthRules()
-    with Store(config.db_path) as store:
-        polls = [p for p in store.polls(portal, limit=100) if p.outcome is not None]
-        last_new = store.last_new_notice(portal)
-    if not polls:
-        return None
-    now = polls[0].finished_at or polls[0].started_at
-    current = assess(polls, last_new, now, rules)
-    earlier = polls[1:]
-    previous_at = earlier[0].finished_at or earlier[0].started_at if earlier else now
-    previous = assess(earlier, last_new if last_new and last_new <= previous_at else None, previous_at, rules)
-    return transition(portal, previous.state, current, now)
 
 
 def dispatch(config: Config, watchlists: WatchlistSet, *, out: TextIO = sys.stdout,

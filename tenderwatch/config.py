@@ -51,6 +51,14 @@ class Config:
     smtp: SmtpConfig | None = None
     lookback_days: int = 7
     contact_url: str = "https://github.com/tenderwatch/tenderwatch"
+    ops_slack_channel: str = ""  # health alerts and reports for the people who run the monitor
+    ops_email: tuple[str, ...] = ()
+    parse_error_report: int = 3  # a poll with more parse errors than this reports its failing URLs
+
+    @property
+    def ops_destinations(self) -> list[str]:
+        found = [f"slack:{self.ops_slack_channel}"] if self.ops_slack_channel else []
+        return found + [f"email:{address}" for address in self.ops_email]
 
     @property
     def db_path(self) -> Path:
@@ -74,6 +82,7 @@ class Config:
             smtp=_smtp(env),
             lookback_days=_int(env, "TENDERWATCH_LOOKBACK_DAYS", 7),
             contact_url=env.get("TENDERWATCH_CONTACT_URL") or cls.contact_url,
+            **_ops(env),
         )
 
 
@@ -87,6 +96,17 @@ def parse_host_map(value: str) -> dict[str, str]:
             raise ConfigError(f"TENDERWATCH_HOST_MAP: {pair!r} is not host=http(s)://base")
         mapping[host.lower()] = base.rstrip("/")
     return mapping
+
+
+def _ops(env: Mapping[str, str]) -> dict[str, object]:
+    channel = env.get("TENDERWATCH_OPS_SLACK_CHANNEL", "").strip()
+    emails = tuple(a.strip() for a in env.get("TENDERWATCH_OPS_EMAIL", "").split(",") if a.strip())
+    if channel and not env.get("SLACK_BOT_TOKEN"):
+        raise ConfigError("TENDERWATCH_OPS_SLACK_CHANNEL needs SLACK_BOT_TOKEN (a webhook posts to one channel only)")
+    if emails and not env.get("SMTP_HOST"):
+        raise ConfigError("TENDERWATCH_OPS_EMAIL needs SMTP_HOST")
+    return {"ops_slack_channel": channel, "ops_email": emails,
+            "parse_error_report": _int(env, "TENDERWATCH_PARSE_ERROR_REPORT", 3)}
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -43,6 +43,7 @@ def terminate_active_crawls() -> None:
 @dataclass(frozen=True)
 class PollResult:
     portal: str
+    poll_id: int
     outcome: str  # ok | failed | blocked | broken
     reason: str
     requests: int
@@ -94,7 +95,7 @@ def run_poll(portal: str, config: Config, *, snapshot: Path | None = None, timeo
                                 finished_at=utcnow(), outcome="failed",
                                 reason=failure or "crawl ended without recording an outcome")
             store.finish_poll(poll_id, record)
-    return PollResult(portal=portal, outcome=record.outcome or "failed", reason=record.reason,
+    return PollResult(portal=portal, poll_id=poll_id, outcome=record.outcome or "failed", reason=record.reason,
                       requests=record.requests, notices_new=record.notices_new,
                       parse_errors=record.parse_errors, seconds=time.monotonic() - started)
 

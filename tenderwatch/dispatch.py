@@ -38,12 +38,12 @@ from tenacity import (
 from notifiers.base import Notifier, PermanentError, TransientError
 from notifiers.console import ConsoleNotifier
 from notifiers.digest import DigestSchedule
-from notifiers.email import DigestNotifier, EmailNotifier
+from notifiers.email import DigestNotifier, EmailNotifier, SmtpTransport, build_ops_message
 from notifiers.jsonl import JsonlNotifier
 from notifiers.slack import SlackBotNotifier, SlackWebhookNotifier
 from tenderwatch.alerts import AlertPayload
 from tenderwatch.config import Config
-from tenderwatch.store import DIGEST_PREFIX, AlertRow, Store, utcnow
+from tenderwatch.store import DIGEST_PREFIX, AlertRow, OpsMessage, Store, utcnow
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -62,6 +62,7 @@ class DispatchReport:
     failed: int = 0
     waiting: int = 0  # held for a digest
     digests: int = 0
+    ops_delivered: int = 0  # operators' messages
     errors: list[str] = field(default_factory=list)
 
 
@@ -139,6 +140,7 @@ class Dispatcher:
             for address in addresses:
                 if DIGEST_PREFIX + address not in sent_digests:
                     self._send_empty_digest(address, now, report)
+        self._send_ops(now, report)
         report.waiting = self.store.alert_counts().get("held", 0)
         return report
 
@@ -203,6 +205,41 @@ class Dispatcher:
             report.errors.append(f"empty digest for {address} not sent: {exc}")
             return
         report.digests += 1
+
+    def _send_ops(self, now: datetime, report: DispatchReport) -> None:
+        """The operators' messages (health, parse errors, broken watchlists), with the same retries."""
+        blocked: set[str] = set()
+        for message in self.store.due_ops_messages(now):
+            if message.destination in blocked:
+                continue
+            try:
+                self._attempt(self._ops_sender(message))
+            except TransientError as exc:
+                blocked.add(message.destination)
+                if now - message.created_at >= self.retry_budget:
+                    self.store.mark_ops(message.id, "failed", error=str(exc))
+                    report.errors.append(f"operators' message {message.key} to {message.destination} failed: {exc}")
+                else:
+                    self.store.mark_ops(message.id, "pending", error=str(exc),
+                                        next_attempt_at=now + backoff(message.attempts, exc.retry_after))
+                continue
+            except PermanentError as exc:
+                self.store.mark_ops(message.id, "failed", error=str(exc))
+                report.errors.append(f"operators' message {message.key} to {message.destination} failed: {exc}")
+                continue
+            self.store.mark_ops(message.id, "delivered", now=self.clock())
+            report.ops_delivered += 1
+
+    def _ops_sender(self, message: OpsMessage) -> Callable[[], object]:
+        kind, _, target = message.destination.partition(":")
+        slack = self.notifiers.get("slack")
+        if kind == "slack" and isinstance(slack, SlackBotNotifier):
+            return lambda: slack.send_text(target, message.subject, message.body)
+        if kind == "email" and self.config.smtp is not None:
+            transport = SmtpTransport(self.config.smtp)
+            msg = build_ops_message(message.subject, message.body, self.config.smtp.from_addr, target)
+            return lambda: transport.deliver(msg, target)
+        raise TransientError(f"{message.destination} is not configured", retry_after=UNCONFIGURED_WAIT)
 
     def _failed(self, rows: list[AlertRow], error: str, report: DispatchReport) -> None:
         self.store.mark_failed([r.id for r in rows], error)

@@ -29,6 +29,8 @@ def classify_poll(stats: Mapping[str, Any], reason: str) -> tuple[str, str]:
         return "failed", f"crawl ended early: {reason}"
     if listing_failures and not listing_pages:
         return "failed", f"portal unreachable: {listing_failures} listing request(s) failed"
+    if listing_failures:  # a stream that could not be read may hide notices: not a success
+        return "failed", f"{listing_failures} of {listing_failures + listing_pages} listing request(s) failed"
     # A listing without its structure means the portal changed; one odd detail page does not
     # (details count towards the share below).
     layout = stats.get("tenderwatch/layout_changed/listing", 0)

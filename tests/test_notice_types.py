@@ -30,6 +30,9 @@ def test_labels(label: str, expected: NoticeType) -> None:
     ({"tenderwatch/blocked": "block page (访问过于频繁) at https://search.ccgp.gov.cn/bxsearch"}, "blocked",
      "blocked"),
     ({"tenderwatch/request_failures/listing": 4}, "finished", "failed"),
+    ({"tenderwatch/request_failures/listing": 1, "tenderwatch/listing_pages": 6}, "finished", "failed"),  # one stream
+    ({"tenderwatch/request_failures/detail": 1, "tenderwatch/listing_pages": 6, "tenderwatch/details_parsed": 3},
+     "finished", "ok"),
     ({"tenderwatch/listing_pages": 1}, "shutdown", "failed"),
     ({"tenderwatch/listing_pages": 2, "tenderwatch/layout_changed/listing": 1}, "finished", "broken"),
     ({"tenderwatch/listing_pages": 2, "tenderwatch/layout_changed/detail": 1, "tenderwatch/parse_errors/detail": 1,

@@ -8,6 +8,7 @@ import pytest
 
 from tenderwatch.model import BEIJING, GoodsLine, Money, Notice, NoticeType, Supplier
 from tenderwatch.store import AlertDraft, MatchRecord, PollRecord, Store
+from tenderwatch.store.schema import MIGRATIONS
 
 
 def make_notice(notice_id: str = "1", published: datetime | None = None, **fields: object) -> Notice:
@@ -133,7 +134,7 @@ def test_concurrent_first_opens_migrate_once(tmp_path) -> None:
     for t in threads:
         t.join()
     assert errors == []
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
 
 
 def test_digest_rows_are_held_until_released_and_acknowledged_together(store: Store) -> None:

@@ -13,32 +13,18 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
 from tenderwatch.model import Notice
+from tenderwatch.store.ops import OpsMessage as OpsMessage
+from tenderwatch.store.ops import OpsOutbox
 from tenderwatch.store.schema import migrate
+from tenderwatch.store.times import iso, parse_iso, utcnow
 
 ALERT_STATUSES = ("held", "pending", "delivered", "failed")  # held: waits for its email digest
 DIGEST_PREFIX = "digest:"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(moment: datetime | None) -> str | None:
-    """UTC ISO-8601 with a fixed width, so text order is time order."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        raise ValueError(f"naive datetime {moment!r}: store times must be tz-aware")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def parse_iso(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 @dataclass(frozen=True)
@@ -94,7 +80,7 @@ class PollRecord:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
-class Store:
+class Store(OpsOutbox):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -80,6 +80,25 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX polls_portal ON polls(portal, started_at);
     """,
+    # 2: messages to the operators (a portal blocked, broken or back; a broken watchlist edit), with
+    # the same delivery guarantees as alerts but not tied to a notice.
+    """
+    CREATE TABLE ops_messages (
+        id              INTEGER PRIMARY KEY,
+        key             TEXT NOT NULL,           -- what it is about, e.g. health:ccgp:42:entered:blocked
+        destination     TEXT NOT NULL,           -- slack:<channel> | email:<addr> | log (logged only)
+        subject         TEXT NOT NULL,
+        body            TEXT NOT NULL,
+        status          TEXT NOT NULL DEFAULT 'pending',  -- pending | delivered | failed
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        last_error      TEXT,
+        created_at      TEXT NOT NULL,
+        delivered_at    TEXT,
+        UNIQUE (key, destination)
+    );
+    CREATE INDEX ops_due ON ops_messages(status, next_attempt_at);
+    """,
 ]
 
 
