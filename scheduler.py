@@ -26,7 +26,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from tenderwatch import app, ops
 from tenderwatch.config import Config
 from tenderwatch.crawl import terminate_active_crawls
+from tenderwatch.health import blocked_backoff
 from tenderwatch.schedules import PollSchedule, digest_trigger, poll_schedules
+from tenderwatch.store import Store
 from tenderwatch.watchlists import WatchlistError, WatchlistSet
 
 logger = logging.getLogger("tenderwatch.scheduler")
@@ -142,6 +144,8 @@ class Daemon:
     def poll(self, portal: str) -> None:
         if self._stopping.is_set():
             return
+        if not self.poll_due(portal):
+            return
         before = self.watchlists.current.fingerprint
         watchlists = self.watchlists.refresh()
         if watchlists.fingerprint != before:
@@ -149,6 +153,19 @@ class Daemon:
         app.poll(self.config, watchlists, [portal])  # reports health changes to the operators
         if not self._stopping.is_set():
             self.dispatch()  # alert as soon as the notice is stored, not at the next dispatch tick
+
+    def poll_due(self, portal: str, now: datetime | None = None) -> bool:
+        """False while a blocked portal is being left alone (exponential back-off on blocks)."""
+        schedule = self.schedules.get(portal)
+        if schedule is None:
+            return True
+        with Store(self.config.db_path) as store:
+            polls = store.polls(portal, limit=20)
+        resume = blocked_backoff(polls, timedelta(minutes=schedule.minutes))
+        if resume is not None and (now or datetime.now(UTC)) < resume:
+            logger.info("%s is blocked: leaving it alone until %s", portal, f"{resume:%Y-%m-%d %H:%M} UTC")
+            return False
+        return True
 
     def dispatch(self, digests: Sequence[str] = ()) -> None:
         """Deliver due alerts; ``digests``: the addresses whose digest is due now."""

@@ -82,3 +82,23 @@ def transition(portal: str, previous: str, current: Health, now: datetime) -> He
             return None
         return HealthEvent(portal, "recovered", previous, current.reason, now)
     return HealthEvent(portal, "entered", current.state, current.reason, now)
+
+
+BLOCK_BACKOFF_CAP = timedelta(hours=8)
+
+
+def blocked_backoff(polls: Sequence[PollRecord], interval: timedelta,
+                    cap: timedelta = BLOCK_BACKOFF_CAP) -> datetime | None:
+    """When a blocked portal may be polled again: after k blocked polls in a row, interval × 2^k
+    (capped) after the last one; None when the last poll was not blocked. Hammering a portal that
+    blocks us only prolongs the block."""
+    finished = [p for p in polls if p.outcome is not None]
+    streak = 0
+    for record in finished:
+        if record.outcome != BLOCKED:
+            break
+        streak += 1
+    if not streak:
+        return None
+    last = finished[0].finished_at or finished[0].started_at
+    return last + min(cap, interval * 2 ** min(streak, 16))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Self
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Self
 from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import Request
@@ -55,3 +57,75 @@ class HostMapMiddleware:
         if original is None:
             return response
         return response.replace(url=original)
+
+
+class RetryAfterMiddleware:
+    """Honour ``Retry-After`` on 429 and 503, which Scrapy's RetryMiddleware ignores.
+
+    A short wait (up to TENDERWATCH_RETRY_AFTER_MAX seconds, default 120) slows the whole host: its
+    download slot's delay becomes the wait, the request is retried (at most twice), and the usual
+    delay returns once the host answers normally. A longer wait, or a third refusal, ends the poll
+    as *blocked*: the scheduler then backs off, and a later poll tries again.
+    """
+
+    CODES = (429, 503)
+    MAX_TRIES = 2
+
+    def __init__(self, crawler: Crawler, max_wait: float) -> None:
+        self.crawler = crawler
+        self.max_wait = max_wait
+        self.base_delays: dict[str, float] = {}  # slot -> its delay before a Retry-After raised it
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler, crawler.settings.getfloat("TENDERWATCH_RETRY_AFTER_MAX", 120.0))
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        slot_key, slot = self._slot(request)
+        if response.status not in self.CODES or not response.headers.get("Retry-After"):
+            if slot is not None and slot_key in self.base_delays:
+                slot.delay = self.base_delays.pop(slot_key)  # the host answers again: back to normal
+            return response
+        wait = retry_after_seconds(response.headers.get("Retry-After", b"").decode("latin-1"))
+        tries = request.meta.get("tw_retry_after_tries", 0)
+        stats = self.crawler.stats
+        if wait is None or wait > self.max_wait or tries >= self.MAX_TRIES:
+            reason = (f"rate limited: HTTP {response.status} with Retry-After {wait if wait is not None else '?'} s"
+                      f" at {request.meta.get(ORIGINAL_URL, request.url)}")
+            if stats is not None and not stats.get_value("tenderwatch/blocked"):
+                stats.set_value("tenderwatch/blocked", reason)
+            return response
+        if slot is not None:
+            self.base_delays.setdefault(slot_key, slot.delay)
+            slot.delay = max(slot.delay, wait)
+        if stats is not None:
+            stats.inc_value("tenderwatch/retry_after")
+        retry = request.replace(dont_filter=True)
+        retry.meta["tw_retry_after_tries"] = tries + 1
+        return retry
+
+    def _slot(self, request: Request) -> tuple[str, Any]:
+        engine = self.crawler.engine
+        downloader = getattr(engine, "downloader", None)
+        if downloader is None:
+            return "", None
+        key = downloader.get_slot_key(request)
+        return key, downloader.slots.get(key)
+
+
+def retry_after_seconds(value: str) -> float | None:
+    """``Retry-After`` as seconds: a number, or an HTTP date."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -18,6 +18,9 @@ class PortalServer:
         self.pages: dict[tuple[str, str], Page] = {}
         self.fallback = fallback
         self.requests: list[tuple[str, str, str]] = []
+        # One-shot answers (status, body, headers), given before the page: rate limits, outages.
+        self.queued: dict[tuple[str, str], list[tuple[int, bytes, dict[str, str]]]] = {}
+        self._lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -25,10 +28,21 @@ class PortalServer:
                 parts = urlsplit(self.path)
                 host, _, path = parts.path.lstrip("/").partition("/")
                 path = "/" + path
-                server.requests.append((host, path, parts.query))
-                page = server.pages.get((host, path)) or (server.fallback and server.fallback(host, path, parts.query))
-                status, body, ctype = page or (404, b"not found", "text/plain")
+                headers: dict[str, str] = {}
+                with server._lock:
+                    server.requests.append((host, path, parts.query))
+                    queued = server.queued.get((host, path))
+                    once = queued.pop(0) if queued else None
+                if once is not None:
+                    status, body, headers = once
+                    ctype = "text/html; charset=utf-8"
+                else:
+                    page = server.pages.get((host, path)) or (
+                        server.fallback and server.fallback(host, path, parts.query))
+                    status, body, ctype = page or (404, b"not found", "text/plain")
                 self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -55,6 +69,12 @@ class PortalServer:
 
     def host_map(self, *hosts: str) -> str:
         return " ".join(f"{h}={self.base}/{h}" for h in hosts)
+
+    def queue(self, host: str, path: str, status: int, body: bytes = b"", headers: dict[str, str] | None = None,
+              times: int = 1) -> None:
+        """Answer the next ``times`` GETs of ``path`` so, then the page again."""
+        with self._lock:
+            self.queued.setdefault((host, path), []).extend([(status, body, headers or {})] * times)
 
     def html(self, host: str, path: str, body: bytes, charset: str = "utf-8") -> None:
         self.pages[(host, path)] = (200, body, f"text/html; charset={charset}")

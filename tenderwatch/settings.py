@@ -33,7 +33,8 @@ AUTOTHROTTLE_ENABLED = False  # fixed, documented delays are easier to reason ab
 
 DOWNLOAD_TIMEOUT = 60  # default 180: a portal that takes a minute is down for our purposes
 RETRY_TIMES = 2  # default 2; transient 5xx/timeouts, then the poll is counted as failed
-RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# 429 is RetryAfterMiddleware's (it honours Retry-After); a 503 with Retry-After too, without it Scrapy's.
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 
 # A poll never needs the cookie jar across runs, but the ccgp bot-check sets cookies in a session.
 COOKIES_ENABLED = True
@@ -45,6 +46,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Rewrites portal hosts to mirrors / the local replay (TENDERWATCH_HOST_MAP) before anything else
     # sees the URL, and restores the real URL on the response so spiders only ever see portal URLs.
     "tenderwatch.middlewares.HostMapMiddleware": 50,
+    # After RetryMiddleware (550) in the response chain: a Retry-After answer never reaches it.
+    "tenderwatch.middlewares.RetryAfterMiddleware": 560,
 }
 
 # normalize -> dedupe -> match -> store (+ outbox). Data flows one way; notifiers read the outbox.

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,19 @@ def test_a_malformed_page_is_logged_with_its_url_and_skipped(server: PortalServe
         (record,) = store.polls("ccgp")
     assert record.parse_errors == 1
     assert record.error_urls == ["https://www.ccgp.gov.cn/cggg/dfgg/dylygg/202611/t20261121_27300009.htm"]
+
+
+def test_retry_after_is_honoured_then_a_long_one_is_a_block(server: PortalServer, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    server.queue(WWW, LIST, 429, b"slow down", {"Retry-After": "2"})
+    started = time.monotonic()
+    first = poll(server, data, "ccgp")
+    assert first.returncode == 0, first.stderr
+    listing_times = [r for r in server.requests if r[1] == LIST]
+    assert len(listing_times) == 2  # refused once, then served
+    assert time.monotonic() - started >= 2.0  # the host waited out the Retry-After
+    assert [a["key"] for a in alerts(data)] == ["ccgp:27300001"]
+    server.queue(WWW, LIST, 429, b"go away", {"Retry-After": "3600"})
+    second = poll(server, data, "ccgp")
+    assert second.returncode == 1
+    assert "ccgp: blocked: rate limited: HTTP 429 with Retry-After 3600.0 s" in second.stderr

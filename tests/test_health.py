@@ -1,11 +1,26 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from tenderwatch.health import BLOCKED, BROKEN, FAILING, OK, QUIET, UNKNOWN, HealthRules, assess, transition
-from tenderwatch.store import PollRecord
+import scheduler
+from tenderwatch.config import Config
+from tenderwatch.health import (
+    BLOCKED,
+    BROKEN,
+    FAILING,
+    OK,
+    QUIET,
+    UNKNOWN,
+    HealthRules,
+    assess,
+    blocked_backoff,
+    transition,
+)
+from tenderwatch.schedules import PollSchedule
+from tenderwatch.store import PollRecord, Store
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 
@@ -57,3 +72,29 @@ def test_moving_between_bad_states_is_reported() -> None:
     assert event is not None
     assert (event.kind, event.state) == ("entered", BROKEN)
     assert "ccgp is broken" in event.summary()
+
+
+@pytest.mark.parametrize(("outcomes", "wait"), [
+    (("ok", "blocked"), None),
+    (("blocked", "ok"), timedelta(minutes=30)),
+    (("blocked", "blocked", "blocked", "ok"), timedelta(minutes=120)),
+    (("blocked",) * 12, timedelta(hours=8)),  # capped
+])
+def test_blocked_portals_are_left_alone_longer_each_time(outcomes: tuple[str, ...], wait: timedelta | None) -> None:
+    polls = history(*outcomes)
+    resume = blocked_backoff(polls, timedelta(minutes=15))
+    assert resume == (None if wait is None else polls[0].started_at + wait)
+
+
+def test_the_daemon_skips_a_blocked_portal_until_its_backoff_ends(tmp_path, monkeypatch) -> None:
+
+    monkeypatch.setenv("TENDERWATCH_WATCHLISTS", str(Path(__file__).resolve().parent.parent / "watchlists"))
+    config = Config.from_env()
+    with Store(config.db_path) as store:
+        for _ in range(2):
+            poll_id = store.start_poll("ccgp")
+            store.finish_poll(poll_id, PollRecord(portal="ccgp", started_at=NOW, finished_at=NOW, outcome="blocked",
+                                                  reason="block page"))
+    daemon = scheduler.Daemon(config, schedules={"ccgp": PollSchedule(15)})
+    assert not daemon.poll_due("ccgp", now=NOW + timedelta(minutes=59))  # 15 min × 2² after the last block
+    assert daemon.poll_due("ccgp", now=NOW + timedelta(minutes=61))
