@@ -9,15 +9,14 @@ its process); SIGTERM/SIGINT stop the current crawl and exit within seconds.
 
 from __future__ import annotations
 
-import fcntl
+import json
 import logging
 import os
 import signal
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -27,6 +26,7 @@ from tenderwatch import app, ops
 from tenderwatch.config import Config
 from tenderwatch.crawl import terminate_active_crawls
 from tenderwatch.health import blocked_backoff
+from tenderwatch.lock import AlreadyRunning, DataDirLock, state_path
 from tenderwatch.schedules import PollSchedule, digest_trigger, poll_schedules
 from tenderwatch.store import Store
 from tenderwatch.watchlists import WatchlistError, WatchlistSet
@@ -38,39 +38,6 @@ DISPATCH_SECONDS = 30
 # run once on wake, not once per missed interval (a day of grace: a missed poll is still worth doing).
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 24 * 3600}
 SELF_CHECK_HOUR = 7  # UTC
-
-
-class AlreadyRunning(RuntimeError):
-    pass
-
-
-class DataDirLock:
-    """An exclusive flock on ``<data dir>/tenderwatch.lock``; the kernel drops it when the process dies."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.path = data_dir / "tenderwatch.lock"
-        self._file: IO[str] | None = None
-
-    def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+", encoding="utf-8")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise AlreadyRunning(f"a tenderwatch daemon already runs on {self.path.parent} (pid {holder})") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        self._file = handle
-
-    def release(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
 
 
 class Watchlists:
@@ -130,6 +97,20 @@ class Daemon:
                                name="daily self-check", replace_existing=True)
         self.scheduler.add_listener(self._job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
 
+    def write_state(self) -> None:
+        """What `tenderwatch status` cannot read from the store: when each job runs next.
+
+        Written from inside jobs (every dispatch tick, after every poll), never from a scheduler
+        event listener: listeners run in executor threads that hold the executor's lock, and
+        get_jobs() there deadlocks with the scheduler thread submitting the next job."""
+        next_runs = {job.id: job.next_run_time.astimezone(UTC).isoformat()
+                     for job in self.scheduler.get_jobs() if getattr(job, "next_run_time", None)}
+        state = {"pid": os.getpid(), "updated_at": datetime.now(UTC).isoformat(), "next_runs": next_runs}
+        path = state_path(self.config)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
+        tmp.replace(path)  # atomic: status never reads half a file
+
     def schedule_digests(self) -> None:
         """One job per daily/weekly digest schedule, at the subscriber's hour in their time zone."""
         for job in self.scheduler.get_jobs():
@@ -173,6 +154,7 @@ class Daemon:
             report = app.dispatch(self.config, self.watchlists.current, release=digests)
         for line in report.errors:
             logger.error("alert delivery: %s", line)
+        self.write_state()
 
     def self_check(self) -> None:
         """Once a day: a portal that stayed quiet too long (no poll event reveals that) is reported."""

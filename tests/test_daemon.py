@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,6 +20,12 @@ def start(data: Path, host_map: str) -> subprocess.Popen[str]:
            "TENDERWATCH_LOOKBACK_DAYS": "3650", "TENDERWATCH_DOWNLOAD_DELAY": "0"}
     return subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "run", "--interval", "60"], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def status(data: Path) -> str:
+    result = subprocess.run([sys.executable, "-m", "tenderwatch.cli", "status"], cwd=REPO, capture_output=True,
+                            text=True, env={**os.environ, "TENDERWATCH_DATA_DIR": str(data)}, timeout=60, check=True)
+    return result.stdout
 
 
 def lines(path: Path) -> int:
@@ -41,6 +48,12 @@ def test_daemon_polls_alerts_stops_on_sigterm_and_restarts_without_realerting(tm
         daemon = start(tmp_path, host_map)
         try:
             wait_for(lambda: lines(alerts) == 2)
+            shown = status(tmp_path)  # reads the store while the daemon runs
+            assert f"daemon: running (pid {daemon.pid})" in shown
+            (ccgp,) = [line for line in shown.splitlines() if line.startswith("ccgp ")]
+            assert ccgp.split()[1] == "ok"
+            assert re.search(r" \d\d:\d\d:\d\d ", ccgp)  # its next run
+            assert "alerts: 0 held, 0 pending, 4 delivered, 0 failed" in shown  # console + JSON lines
             second = start(tmp_path, host_map)  # same data dir: refused
             out, _ = second.communicate(timeout=60)
             assert second.returncode == 3
@@ -52,6 +65,7 @@ def test_daemon_polls_alerts_stops_on_sigterm_and_restarts_without_realerting(tm
                 daemon.kill()
             daemon.communicate()
         assert daemon.returncode == 0
+        assert "daemon: not running" in status(tmp_path)
         again = start(tmp_path, host_map)  # the lock died with the process
         try:
             wait_for(lambda: list_polls(tmp_path).count("ok") >= 2)  # the restarted daemon polled again
