@@ -33,7 +33,7 @@ from tenderwatch.watchlists import WatchlistError, WatchlistSet
 
 logger = logging.getLogger("tenderwatch.scheduler")
 
-DISPATCH_SECONDS = 30
+DISPATCH_SECONDS = 5  # an alert leaves within seconds of its notice being stored, even mid-crawl
 # coalesce + max_instances=1: a portal's polls never overlap, and runs missed while the machine slept
 # run once on wake, not once per missed interval (a day of grace: a missed poll is still worth doing).
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 24 * 3600}

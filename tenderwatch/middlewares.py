@@ -50,7 +50,11 @@ class HostMapMiddleware:
         if mapped is None:
             return None
         # allow_offsite: the mirror's host is not the portal's domain, but the request is the portal's.
-        return request.replace(url=mapped, meta={**request.meta, ORIGINAL_URL: request.url, "allow_offsite": True})
+        # download_slot: politeness (concurrency, delay, Retry-After) stays per portal host, even when
+        # several hosts share one mirror, so a replay behaves like the portal.
+        slot = request.meta.get("download_slot") or (urlsplit(request.url).hostname or "")
+        return request.replace(url=mapped, meta={**request.meta, ORIGINAL_URL: request.url, "allow_offsite": True,
+                                                 "download_slot": slot})
 
     def process_response(self, request: Request, response: Response) -> Response:
         original = request.meta.get(ORIGINAL_URL)

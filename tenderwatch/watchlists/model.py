@@ -79,20 +79,26 @@ class WatchlistSet:
         raise KeyError(name)
 
     def search_terms(self) -> list[str]:
-        """Terms a portal's keyword search should query: the names and aliases of searchable
-        brands, products and suppliers (buyers are found by the portals' listings instead)."""
+        """Terms a portal's keyword search should query: the aliases of searchable brands, products
+        and suppliers (buyers are found by the portals' listings instead). A term containing a
+        shorter term is left out (PowerPlex finds PowerPlex 21), so each poll asks as little as it can."""
         from tenderwatch.normalize import normalize
 
-        seen: dict[str, str] = {}
+        found: dict[str, str] = {}
         for watchlist in self.watchlists:
             for entity in watchlist.entities:
                 if entity.kind == "buyer" or not entity.search:
                     continue
-                for term in (entity.name, *entity.aliases):
+                for term in entity.aliases:
                     key = normalize(term)
-                    if len(key) >= 2 and key not in seen:
-                        seen[key] = term
-        return list(seen.values())
+                    if len(key) >= 2 and key not in found:
+                        found[key] = term
+        keys = sorted(found, key=len)
+        kept: list[str] = []
+        for key in keys:
+            if not any(shorter in key for shorter in kept):
+                kept.append(key)
+        return [found[key] for key in found if key in set(kept)]
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
