@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 
 from tenderwatch.config import Config
 from tenderwatch.health import HealthEvent, HealthRules, assess, transition
+from tenderwatch.schedules import health_rules
 from tenderwatch.store import PollRecord, Store
 
 logger = logging.getLogger(__name__)
@@ -35,7 +37,7 @@ def health_event(config: Config, portal: str, rules: HealthRules | None = None,
                  ) -> tuple[HealthEvent, PollRecord] | None:
     """The health change the latest poll of ``portal`` caused, if any (derived from poll history alone,
     so a restarted daemon neither repeats nor forgets an event)."""
-    rules = rules or HealthRules()
+    rules = rules or health_rules(portal, os.environ)
     with Store(config.db_path) as store:
         polls = [p for p in store.polls(portal, limit=100) if p.outcome is not None]
         last_new = store.last_new_notice(portal)

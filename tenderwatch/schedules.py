@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
@@ -17,6 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from tenderwatch.config import ConfigError
+from tenderwatch.health import HealthRules
 
 BEIJING_TZ = "Asia/Shanghai"
 NIGHT_HOURS, DAY_HOURS = "23,0-5", "6-22"
@@ -46,6 +48,15 @@ def poll_schedules(portals: list[str], env: Mapping[str, str],
     return {p: PollSchedule(_minutes(env, f"TENDERWATCH_POLL_MINUTES_{p.upper()}", base), night) for p in portals}
 
 
+def health_rules(portal: str, env: Mapping[str, str]) -> HealthRules:
+    """When a portal counts as failing or quiet: TENDERWATCH_FAILING_AFTER polls (default 3) and
+    TENDERWATCH_QUIET_HOURS[_<PORTAL>] without a new notice (default 48; ccgp publishes daily)."""
+    quiet = _minutes(env, f"TENDERWATCH_QUIET_HOURS_{portal.upper()}", 0.0) or _minutes(
+        env, "TENDERWATCH_QUIET_HOURS", 48.0)
+    failing = int(_minutes(env, "TENDERWATCH_FAILING_AFTER", 3.0))
+    return HealthRules(failing_after=max(1, failing), quiet_after=timedelta(hours=quiet))
+
+
 def digest_trigger(frequency: str, hour: int, weekday: str, timezone: str) -> BaseTrigger | None:
     """A daily or weekly digest goes out at the subscriber's hour in their own time zone."""
     if frequency == "daily":
@@ -67,7 +78,7 @@ def _minutes(env: Mapping[str, str], name: str, default: float) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number of minutes") from None
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
     if value <= 0:
         raise ConfigError(f"{name}={raw!r} must be positive")
     return value

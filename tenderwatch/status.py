@@ -6,6 +6,7 @@ Because it only reads the store, it works while the daemon runs (SQLite WAL lets
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from tenderwatch.config import Config
 from tenderwatch.health import Health, HealthRules, assess
 from tenderwatch.lock import DataDirLock, state_path
 from tenderwatch.model import BEIJING
+from tenderwatch.schedules import health_rules
 from tenderwatch.store import PollRecord, Store, utcnow
 
 
@@ -29,7 +31,7 @@ class PortalStatus:
 def portal_status(store: Store, portal: str, now: datetime | None = None,
                   rules: HealthRules | None = None) -> PortalStatus:
     now = now or utcnow()
-    rules = rules or HealthRules()
+    rules = rules or health_rules(portal, os.environ)
     polls = store.polls(portal, limit=100)
     finished = [p for p in polls if p.outcome is not None]
     return PortalStatus(portal=portal, health=assess(polls, store.last_new_notice(portal), now, rules),

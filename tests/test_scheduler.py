@@ -14,7 +14,7 @@ from apscheduler.schedulers.base import BaseScheduler
 
 import scheduler
 from tenderwatch.config import Config
-from tenderwatch.schedules import PollSchedule, digest_trigger, poll_schedules
+from tenderwatch.schedules import PollSchedule, digest_trigger, health_rules, poll_schedules
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 Beijing, a Monday
@@ -157,3 +157,11 @@ def test_poll_minutes_from_the_environment() -> None:
                                                   "TENDERWATCH_POLL_MINUTES_GGZY": "45",
                                                   "TENDERWATCH_NIGHT_POLL_MINUTES": "90"})
     assert schedules == {"ccgp": PollSchedule(20, 90), "ggzy": PollSchedule(45, 90)}
+
+
+def test_health_rules_from_the_environment() -> None:
+    rules = health_rules("ccgp", {"TENDERWATCH_QUIET_HOURS": "24", "TENDERWATCH_QUIET_HOURS_GGZY": "96",
+                                  "TENDERWATCH_FAILING_AFTER": "5"})
+    assert (rules.quiet_after, rules.failing_after) == (timedelta(hours=24), 5)
+    assert health_rules("ggzy", {"TENDERWATCH_QUIET_HOURS_GGZY": "96"}).quiet_after == timedelta(hours=96)
+    assert health_rules("ccgp", {}).quiet_after == timedelta(hours=48)
