@@ -82,6 +82,10 @@ class TenderSpider(scrapy.Spider):
         """Read one listing page. Raise LayoutChanged when its structure is missing."""
         raise NotImplementedError
 
+    def detail_request(self, entry: ListingEntry) -> scrapy.Request:
+        """The request for a notice's detail; by default its page. JSON portals ask their API."""
+        return scrapy.Request(entry.url)
+
     def parse_detail(self, response: Response, entry: ListingEntry) -> Notice:
         raise NotImplementedError
 
@@ -167,8 +171,9 @@ class TenderSpider(scrapy.Spider):
             if entry.notice_id in self._scheduled:
                 continue
             self._scheduled.add(entry.notice_id)
-            yield scrapy.Request(entry.url, callback=self._on_detail, errback=self._on_error,
-                                 cb_kwargs={"entry": entry}, meta={"tw_kind": "detail"})
+            request = self.detail_request(entry)
+            yield request.replace(callback=self._on_detail, errback=self._on_error, cb_kwargs={"entry": entry},
+                                  meta={**request.meta, "tw_kind": "detail"})
         more_pages = listing.last_page is None or page < listing.last_page
         if listing.entries and more_pages and not reached_end:
             if page >= self.max_pages:
