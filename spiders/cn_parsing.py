@@ -97,3 +97,28 @@ def goods_from(root: Selector) -> list[GoodsLine]:
 
 def _text(node: Selector) -> str:
     return re.sub(r"\s+", " ", " ".join(node.xpath(".//text()").getall())).strip()
+
+
+_BODY_LABELS = {
+    # The national template's body sections: "一、项目编号：…", "采购人信息 名称：…", "代理机构信息 名称：…".
+    "project_code": (r"项目编号", r"采购项目编号", r"招标编号"),
+    "buyer": (r"采购人信息\s*名\s*称", r"采购人名称", r"采购单位名称", r"采购人", r"采购单位"),
+    "agency": (r"采购代理机构信息\s*名\s*称", r"代理机构信息\s*名\s*称", r"采购代理机构名称", r"采购代理机构",
+               r"代理机构"),
+    "budget": (r"预算金额", r"采购预算", r"最高限价"),
+    "award": (r"中标金额", r"成交金额", r"中标（成交）金额", r"总中标金额", r"总成交金额"),
+    "project_name": (r"项目名称", r"采购项目名称"),
+}
+
+
+def body_field(body_text: str, name: str) -> str:
+    """A labelled value in the free text of a notice ("采购人：喀什地区公安局"), or ''."""
+    for label in _BODY_LABELS[name]:
+        m = re.search(rf"{label}\s*[:：]\s*([^\n\t：:]{{2,80}})", body_text)
+        if m:
+            value = m.group(1).strip(" ，,。；;")
+            if name == "project_code":
+                value = re.split(r"[\s，,。；;（()）]", value)[0]
+            if value:
+                return value
+    return ""
