@@ -46,7 +46,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, PortalServer(site.page) as server, SlackServer() as slack:
         db = Path(tmp) / "tenderwatch.sqlite3"
         env = {**os.environ, "TENDERWATCH_DATA_DIR": tmp, "TENDERWATCH_HOST_MAP": server.host_map(WWW, SEARCH),
-               "TENDERWATCH_DOWNLOAD_DELAY": "0", "TENDERWATCH_LOOKBACK_DAYS": "3650", "SLACK_BOT_TOKEN": "xoxb-test",
+               "TENDERWATCH_DOWNLOAD_DELAY": "0", "TENDERWATCH_LOOKBACK_DAYS": "3650", "TENDERWATCH_PORTALS": "ccgp",
+               "TENDERWATCH_LOOPBACK_ONLY": "1", "SLACK_BOT_TOKEN": "xoxb-test",
                "SLACK_CHANNEL": "#bench", "SLACK_API_URL": slack.api_url, "TENDERWATCH_LOG_LEVEL": "WARNING"}
         daemon = subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "run", "--interval", str(interval / 60)],
                                   cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from notifiers.digest import DigestSchedule
 from tenderwatch import ops
-from tenderwatch.config import Config
+from tenderwatch.config import Config, ConfigError
 from tenderwatch.crawl import DEFAULT_TIMEOUT, PollResult, run_poll
 from tenderwatch.dispatch import Dispatcher, DispatchReport
 from tenderwatch.store import Store
@@ -21,13 +21,24 @@ from tenderwatch.watchlists import WatchlistSet, load_watchlists
 logger = logging.getLogger(__name__)
 
 
-def portal_names() -> list[str]:
+def all_portal_names() -> list[str]:
     """Every portal spider in the project, by name."""
     from scrapy.spiderloader import SpiderLoader
     from scrapy.utils.project import get_project_settings
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "tenderwatch.settings")
     return sorted(SpiderLoader.from_settings(get_project_settings()).list())
+
+
+def portal_names(env: Mapping[str, str] | None = None) -> list[str]:
+    """The portals this monitor watches: TENDERWATCH_PORTALS (comma-separated), default all of them."""
+    env = os.environ if env is None else env
+    known = all_portal_names()
+    chosen = [p.strip() for p in env.get("TENDERWATCH_PORTALS", "").split(",") if p.strip()]
+    unknown = [p for p in chosen if p not in known]
+    if unknown:
+        raise ConfigError(f"TENDERWATCH_PORTALS: unknown portal(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    return chosen or known
 
 
 def load_current_watchlists(config: Config) -> WatchlistSet:

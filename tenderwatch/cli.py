@@ -120,12 +120,12 @@ def _run(args: argparse.Namespace) -> int:
 def _poll(args: argparse.Namespace) -> int:
     config = _config()
     watchlists = app.load_current_watchlists(config)  # before any request: a broken file stops here
-    known = app.portal_names()
+    known = app.all_portal_names()
     unknown = [p for p in args.portals if p not in known]
     if unknown:
         print(f"unknown portal(s): {', '.join(unknown)}; known: {', '.join(known)}", file=sys.stderr)
         return EXIT_CONFIG
-    results = app.poll(config, watchlists, args.portals or known,
+    results = app.poll(config, watchlists, args.portals or app.portal_names(),
                        log_level="INFO" if args.verbose else "WARNING")
     if not args.no_dispatch:
         app.dispatch(config, watchlists)
@@ -136,7 +136,9 @@ def _poll(args: argparse.Namespace) -> int:
 
 
 def _portals(args: argparse.Namespace) -> int:
-    print("\n".join(app.portal_names()))
+    watched = set(app.portal_names())
+    print("\n".join(f"{p}{'' if p in watched else '  (not watched: TENDERWATCH_PORTALS)'}"
+                    for p in app.all_portal_names()))
     return EXIT_OK
 
 

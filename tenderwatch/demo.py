@@ -50,7 +50,7 @@ def run_demo(*, fresh: bool = False, watch: bool = False, verbose: bool = False)
     with demo_server() as server:
         os.environ.update({
             "TENDERWATCH_DATA_DIR": str(data_dir), "TENDERWATCH_HOST_MAP": server.host_map(WWW, SEARCH),
-            "TENDERWATCH_DOWNLOAD_DELAY": "0", "TENDERWATCH_LOOKBACK_DAYS": "3650",
+            "TENDERWATCH_DOWNLOAD_DELAY": "0", "TENDERWATCH_LOOKBACK_DAYS": "3650", "TENDERWATCH_LOOPBACK_ONLY": "1",
             "TENDERWATCH_ALERTS_JSONL": str(data_dir / "alerts.jsonl"),
         })
         config = Config.from_env()

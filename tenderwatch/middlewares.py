@@ -9,7 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
 ORIGINAL_URL = "tw_original_url"
@@ -133,3 +133,23 @@ def retry_after_seconds(value: str) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+class LoopbackOnlyMiddleware:
+    """With TENDERWATCH_LOOPBACK_ONLY set (the tests, the offline demo), refuse any request that would
+    leave the machine: a portal missing from TENDERWATCH_HOST_MAP fails loudly instead of reaching
+    the internet."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("TENDERWATCH_LOOPBACK_ONLY"):
+            raise NotConfigured("requests may leave the machine")
+        return cls()
+
+    def process_request(self, request: Request) -> None:
+        host = (urlsplit(request.url).hostname or "").lower()
+        if host not in LOOPBACK:
+            raise IgnoreRequest(f"TENDERWATCH_LOOPBACK_ONLY: refused {request.url} (not in TENDERWATCH_HOST_MAP)")

@@ -12,7 +12,8 @@ Page = tuple[int, bytes, str]  # status, body, content type
 
 
 class PortalServer:
-    """``pages[(host, path)]`` answers a GET; ``fallback(host, path, query)`` answers the rest."""
+    """``pages[(host, path)]`` answers a GET or POST; ``fallback(host, path, query)`` answers the rest
+    (for a POST, ``query`` is the request body)."""
 
     def __init__(self, fallback: Callable[[str, str, str], Page | None] | None = None) -> None:
         self.pages: dict[tuple[str, str], Page] = {}
@@ -24,13 +25,18 @@ class PortalServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
+            def do_POST(self) -> None:  # JSON and form APIs: the fallback sees the body as the query
+                length = int(self.headers.get("Content-Length") or 0)
+                self.do_GET(self.rfile.read(length).decode("utf-8", "replace"))
+
+            def do_GET(self, posted: str | None = None) -> None:
                 parts = urlsplit(self.path)
                 host, _, path = parts.path.lstrip("/").partition("/")
                 path = "/" + path
+                query = parts.query if posted is None else posted
                 headers: dict[str, str] = {}
                 with server._lock:
-                    server.requests.append((host, path, parts.query))
+                    server.requests.append((host, path, query))
                     queued = server.queued.get((host, path))
                     once = queued.pop(0) if queued else None
                 if once is not None:
@@ -38,7 +44,7 @@ class PortalServer:
                     ctype = "text/html; charset=utf-8"
                 else:
                     page = server.pages.get((host, path)) or (
-                        server.fallback and server.fallback(host, path, parts.query))
+                        server.fallback and server.fallback(host, path, query))
                     status, body, ctype = page or (404, b"not found", "text/plain")
                 self.send_response(status)
                 for name, value in headers.items():

@@ -49,7 +49,10 @@ DOWNLOADER_MIDDLEWARES = {
     "tenderwatch.middlewares.HostMapMiddleware": 50,
     # After RetryMiddleware (550) in the response chain: a Retry-After answer never reaches it.
     "tenderwatch.middlewares.RetryAfterMiddleware": 560,
+    # Tests and the demo: nothing but 127.0.0.1, checked after the host map has rewritten the URL.
+    "tenderwatch.middlewares.LoopbackOnlyMiddleware": 60,
 }
+TENDERWATCH_LOOPBACK_ONLY = os.environ.get("TENDERWATCH_LOOPBACK_ONLY", "") not in ("", "0", "false")
 
 # normalize -> dedupe -> match -> store (+ outbox). Data flows one way; notifiers read the outbox.
 ITEM_PIPELINES = {

@@ -25,6 +25,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             monkeypatch.delenv(name)
     monkeypatch.setenv("TENDERWATCH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("TENDERWATCH_DOWNLOAD_DELAY", "0")
+    monkeypatch.setenv("TENDERWATCH_LOOPBACK_ONLY", "1")  # crawls refuse any address but 127.0.0.1
 
 
 @pytest.fixture

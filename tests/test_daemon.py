@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 def start(data: Path, host_map: str) -> subprocess.Popen[str]:
     env = {**os.environ, "TENDERWATCH_DATA_DIR": str(data), "TENDERWATCH_HOST_MAP": host_map,
-           "TENDERWATCH_LOOKBACK_DAYS": "3650", "TENDERWATCH_DOWNLOAD_DELAY": "0"}
+           "TENDERWATCH_LOOKBACK_DAYS": "3650", "TENDERWATCH_DOWNLOAD_DELAY": "0",
+           "TENDERWATCH_PORTALS": "ccgp"}
     return subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "run", "--interval", "60"], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 

@@ -66,7 +66,7 @@ def test_a_watchlist_edit_takes_effect_and_a_broken_one_is_reported_and_ignored(
         portal = Portal(server)
         env = {**os.environ, "TENDERWATCH_DATA_DIR": str(data), "TENDERWATCH_WATCHLISTS": str(folder),
                "TENDERWATCH_HOST_MAP": server.host_map(WWW, SEARCH), "TENDERWATCH_LOOKBACK_DAYS": "3650",
-               "TENDERWATCH_DOWNLOAD_DELAY": "0", "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_CHANNEL": "#alerts",
+               "TENDERWATCH_DOWNLOAD_DELAY": "0", "TENDERWATCH_PORTALS": "ccgp", "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_CHANNEL": "#alerts",
                "SLACK_API_URL": slack.api_url, "TENDERWATCH_OPS_SLACK_CHANNEL": "#ops"}
         daemon = subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "run", "--interval", "0.05"], cwd=REPO,
                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
