@@ -57,6 +57,11 @@ def blocks(p: AlertPayload) -> list[dict[str, object]]:
     if match_text:
         built.append(SectionBlock(text=MarkdownTextObject(text=_cut("*Matched*\n" + match_text, SECTION_LIMIT),
                                                           verbatim=True)))
+    if p.also_at:
+        places = "\n".join(f"• {escape(a['portal'])}: <{escape(a['url'])}|{escape(_cut(a.get('title') or a['url'], 150))}>"
+                           for a in p.also_at[:10])
+        built.append(SectionBlock(text=MarkdownTextObject(text=_cut("*Also published on*\n" + places, SECTION_LIMIT),
+                                                          verbatim=True)))
     context = f"{p.portal} · published {p.published_at or 'unknown'} · " + ", ".join(w.title for w in p.watchlists)
     built.append(ContextBlock(elements=[MarkdownTextObject(text=escape(_cut(context, 1900)), verbatim=True)]))
     return [b.to_dict() for b in built]

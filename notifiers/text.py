@@ -22,5 +22,7 @@ def render_text(p: AlertPayload) -> str:
         lines.append(f"  matched {entity} ({kind}): {', '.join(found)}")
     if p.update_of:
         lines.append(f"  update of: {p.update_of['title']} {p.update_of['url']}")
+    for place in p.also_at:
+        lines.append(f"  also published on {place['portal']}: {place['url']}")
     lines.append(f"  watchlists: {', '.join(w.title for w in p.watchlists)}")
     return "\n".join(lines)

@@ -67,6 +67,8 @@ class TenderSpider(scrapy.Spider):
     """Base class: subclasses set ``name``, ``portal`` and implement the five hooks below."""
 
     portal: ClassVar[str] = ""
+    #: Let these through to the callbacks (Scrapy would drop them): they are how portals say "blocked".
+    handle_httpstatus_list: ClassVar[list[int]] = [403, 405, 429]
     #: Phrases that only a block, rate-limit or captcha page contains.
     blocked_markers: ClassVar[tuple[str, ...]] = ()
 
@@ -203,7 +205,8 @@ class TenderSpider(scrapy.Spider):
         reason = self.blocked_reason(response)
         if reason:
             logger.error("%s: blocked at %s: %s", self.name, response.url, reason)
-            self.crawler.stats.set_value("tenderwatch/blocked", f"{reason} at {response.url}")
+            if not self.crawler.stats.get_value("tenderwatch/blocked"):  # a middleware may have said why
+                self.crawler.stats.set_value("tenderwatch/blocked", f"{reason} at {response.url}")
             raise CloseSpider("blocked")
 
     def _parse_error(self, response: Response, exc: Exception, kind: str) -> None:

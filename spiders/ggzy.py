@@ -38,6 +38,7 @@ BLOCK_CODES = {800: "too frequent (code 800)", 829: "captcha required (code 829)
 INFO_TYPES = {"成交公示": NoticeType.AWARD, "采购合同": NoticeType.CONTRACT, "采购/资审公告": NoticeType.TENDER,
               "更正事项": NoticeType.CORRECTION}
 PAGE_SIZE = 20
+MAX_DAYS = 14  # a first poll or a long catch-up reads at most this many days (one request a day per province)
 
 
 class GgzySpider(TenderSpider):
@@ -48,7 +49,8 @@ class GgzySpider(TenderSpider):
     def streams(self) -> Iterable[Stream]:
         today = (utcnow() + timedelta(hours=8)).date()
         first = self.window_start.astimezone(BEIJING).date()
-        days = [today - timedelta(days=n) for n in range((today - first).days + 1)]
+        span = min((today - first).days + 1, self.crawler.settings.getint("GGZY_MAX_DAYS", MAX_DAYS))
+        days = [today - timedelta(days=n) for n in range(span)]
         for province in self.provinces:
             for day in days:  # newest first; one day per stream keeps under the 1,000-record cap
                 yield Stream(f"{province}:{day.isoformat()}", {"province": province, "day": day.isoformat()})

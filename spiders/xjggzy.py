@@ -94,7 +94,6 @@ class XjggzySpider(TenderSpider):
     blocked_markers: ClassVar[tuple[str, ...]] = BLOCK_MARKERS
     # Let WAF refusals reach the callbacks, so blocked_reason() reports them as blocks rather than
     # HttpErrorMiddleware dropping them as failed requests (429 is RetryAfterMiddleware's).
-    handle_httpstatus_list: ClassVar[list[int]] = [403, 405]
 
     def __init__(self, *args: Any, terms: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

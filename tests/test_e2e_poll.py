@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tenderwatch.demo import EMPTY_LIST, EMPTY_SEARCH, SEARCH, WWW
+from tenderwatch.demo import SEARCH, WWW
 from tenderwatch.replay import PortalServer
+from tenderwatch.replay_sites import EMPTY_LIST, EMPTY_SEARCH
 from tenderwatch.store import Store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ccgp"

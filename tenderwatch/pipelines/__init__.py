@@ -17,6 +17,7 @@ class Candidate:
     notice: Notice
     project_key: str = ""
     update_of: Notice | None = None  # the first stored notice of the same project
+    republication_of: Notice | None = None  # the same notice (project and stage) stored from another portal
     verdicts: list[Verdict] = field(default_factory=list)
 
     @property

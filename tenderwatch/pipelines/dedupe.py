@@ -1,4 +1,5 @@
-"""Second stage: a notice already stored never alerts again; a project's later notice is an update."""
+"""Second stage: a notice already stored never alerts again; a project's later notice is an update;
+the same notice republished on another portal is recognised (by project and stage) as such."""
 
 from __future__ import annotations
 
@@ -34,4 +35,8 @@ class DedupePipeline:
         if first is not None:
             item.update_of = self.store.notice(first)
             self.crawler.stats.inc_value("tenderwatch/project_updates")
+            # The same notice on another portal (ccgp, the provincial site, ggzy): one alert, citing both.
+            same = self.store.project_notice_like(item.project_key, notice.notice_type.value, notice.portal)
+            if same is not None:
+                item.republication_of = self.store.notice(same)
         return item

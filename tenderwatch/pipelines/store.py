@@ -53,6 +53,14 @@ class StorePipeline:
         return item
 
     def _alerts(self, item: Candidate) -> list[AlertDraft]:
+        original = item.republication_of
+        if original is not None and self.store.notice_alerts(original.key):
+            # Alerted already: no second alert, but the alert (if still unsent) cites this place too.
+            notice = item.notice
+            self.store.add_also_at(original.key, {"portal": notice.portal, "key": notice.key, "url": notice.url,
+                                                  "title": notice.title})
+            self.crawler.stats.inc_value("tenderwatch/republications")
+            return []
         fired = item.fired
         earlier = self.store.project_alerts(item.project_key) if item.update_of else []
         if not fired and not earlier:

@@ -139,6 +139,31 @@ class Store(OpsOutbox):
         )
         return rows[0]["key"] if rows else None
 
+    def project_notice_like(self, project_key: str, notice_type: str, other_than_portal: str) -> str | None:
+        """A notice of the same project and stage on another portal: the same notice, republished."""
+        rows = self._query("SELECT key FROM notices WHERE project_key = ? AND notice_type = ? AND portal != ?"
+                           " ORDER BY rowid LIMIT 1", (project_key, notice_type, other_than_portal))
+        return rows[0]["key"] if rows else None
+
+    def notice_alerts(self, notice_key: str) -> list[AlertRow]:
+        return [_alert(r) for r in self._query("SELECT * FROM alerts WHERE notice_key = ? ORDER BY id", (notice_key,))]
+
+    def add_also_at(self, notice_key: str, place: dict[str, str]) -> int:
+        """Cite another place a notice appears in its alerts that are not sent yet; return how many."""
+        with self.transaction() as conn:
+            rows = conn.execute("SELECT id, payload FROM alerts WHERE notice_key = ? AND status IN ('held', 'pending')",
+                                (notice_key,)).fetchall()
+            changed = 0
+            for row in rows:
+                payload = json.loads(row["payload"])
+                also = payload.setdefault("also_at", [])
+                if all(p.get("key") != place.get("key") for p in also):
+                    also.append(place)
+                    conn.execute("UPDATE alerts SET payload = ? WHERE id = ?",
+                                 (json.dumps(payload, ensure_ascii=False), row["id"]))
+                    changed += 1
+            return changed
+
     def project_alerts(self, project_key: str) -> list[AlertRow]:
         """The alerts that first told people about a project: its later notices go where they went."""
         rows = self._query("SELECT * FROM alerts WHERE project_key = ? AND kind = 'new' ORDER BY id",
