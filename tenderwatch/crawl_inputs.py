@@ -7,6 +7,7 @@ from weakref import WeakKeyDictionary
 
 from scrapy.crawler import Crawler
 
+from tenderwatch.matching import Matcher
 from tenderwatch.watchlists import WatchlistSet, load_watchlists
 
 _loaded: WeakKeyDictionary[Crawler, WatchlistSet] = WeakKeyDictionary()
@@ -26,3 +27,13 @@ def crawl_watchlists(crawler: Crawler) -> WatchlistSet:
         else:
             _loaded[crawler] = load_watchlists(Path(crawler.settings["TENDERWATCH_WATCHLISTS"]))
     return _loaded[crawler]
+
+
+_matchers: WeakKeyDictionary[Crawler, Matcher] = WeakKeyDictionary()
+
+
+def crawl_matcher(crawler: Crawler) -> Matcher:
+    """One automaton per crawl, shared by the pipelines that match."""
+    if crawler not in _matchers:
+        _matchers[crawler] = Matcher(crawl_watchlists(crawler))
+    return _matchers[crawler]

@@ -113,7 +113,9 @@ class Notice:
             "supplier": "\n".join(s.name for s in self.suppliers),
             "goods": "\n".join(g.text() for g in self.goods),
             "body": self.body_text,
-            "attachments": "\n".join(f"{a.name}\n{a.text}" if a.text else a.name for a in self.attachments),
+            "attachments": "\n".join(a.name for a in self.attachments),
+            # Each read attachment is its own field, "attachments:<file name>", so a hit names the file.
+            **{f"attachments:{a.name or a.url}": a.text for a in self.attachments if a.text},
         }
 
     def to_dict(self) -> dict[str, Any]:

@@ -28,6 +28,8 @@ ROBOTSTXT_OBEY = False
 # delay by ±50% (DOWNLOAD_DELAY_JITTER), so the 2.5 s base gives 1.25-3.75 s.
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = float(os.environ.get("TENDERWATCH_DOWNLOAD_DELAY", "2.5"))
+TENDERWATCH_ATTACHMENT_MB = float(os.environ.get("TENDERWATCH_ATTACHMENT_MB", "20"))
+TENDERWATCH_ATTACHMENT_FILES = int(os.environ.get("TENDERWATCH_ATTACHMENT_FILES", "10"))
 TENDERWATCH_RETRY_AFTER_MAX = float(os.environ.get("TENDERWATCH_RETRY_AFTER_MAX", "120"))
 DOWNLOAD_DELAY_JITTER = 0.5
 AUTOTHROTTLE_ENABLED = False  # fixed, documented delays are easier to reason about than adaptive ones
@@ -59,6 +61,7 @@ ITEM_PIPELINES = {
     "tenderwatch.pipelines.normalize.NormalizePipeline": 100,
     "tenderwatch.pipelines.dedupe.DedupePipeline": 200,
     "tenderwatch.pipelines.match.MatchPipeline": 300,
+    "tenderwatch.pipelines.attachments.AttachmentsPipeline": 350,
     "tenderwatch.pipelines.store.StorePipeline": 400,
 }
 

@@ -158,7 +158,7 @@ class Matcher:
             fi = bisect_right(starts, ostart) - 1
             place = _Place(names[fi], texts[fi], ostart - starts[fi], oend - starts[fi])
             for check in checks:
-                if check.scopes and place.field not in check.scopes:
+                if check.scopes and place.field.partition(":")[0] not in check.scopes:  # attachments:<file>
                     continue
                 if check.whole_word and not place.bounded():
                     continue

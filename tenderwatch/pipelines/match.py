@@ -7,7 +7,7 @@ from typing import Self
 
 from scrapy.crawler import Crawler
 
-from tenderwatch.crawl_inputs import crawl_watchlists
+from tenderwatch.crawl_inputs import crawl_matcher
 from tenderwatch.matching import Matcher
 from tenderwatch.pipelines import Candidate
 
@@ -21,7 +21,7 @@ class MatchPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler, Matcher(crawl_watchlists(crawler)))
+        return cls(crawler, crawl_matcher(crawler))
 
     def process_item(self, item: Candidate) -> Candidate:
         item.verdicts = self.matcher.evaluate(item.notice.match_fields())
