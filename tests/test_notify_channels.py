@@ -170,3 +170,29 @@ def test_smtp_refusal_is_permanent_and_deferral_is_retried(tmp_path: Path) -> No
     finally:
         controller.stop()
     assert len(inbox.messages) == 1
+
+
+def test_email_over_verified_implicit_tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server_ctx = trust_test_ca(tmp_path, monkeypatch)
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, ssl_context=server_ctx)  # TLS from the first byte
+    controller.start()
+    try:
+        config = Config.from_env({"TENDERWATCH_DATA_DIR": str(tmp_path), "SMTP_HOST": "127.0.0.1",
+                                  "SMTP_PORT": str(port), "SMTP_TLS": "true"})
+        assert config.smtp is not None
+        assert (config.smtp.implicit_tls, config.smtp.starttls) == (True, False)
+        with Store(config.db_path) as store:
+            save(store, "1", "email:desk@example.org")
+            assert Dispatcher(store, config).run_once().delivered == 1
+        monkeypatch.delenv("SSL_CERT_FILE")  # an untrusted certificate is refused, never sent to
+        with Store(config.db_path) as store:
+            save(store, "2", "email:desk@example.org", project="p2")
+            report = Dispatcher(store, config, in_run_attempts=1).run_once()
+            assert (report.delivered, report.retrying) == (0, 1)
+            (pending,) = store.alerts("pending")
+            assert "CERTIFICATE_VERIFY_FAILED" in (pending.last_error or "")
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 1
