@@ -9,7 +9,6 @@ import zipfile
 
 import pytest
 
-from tenderwatch import attachments
 from tenderwatch.attachments import (
     MAX_ZIP_MEMBERS,
     AttachmentError,
@@ -17,6 +16,7 @@ from tenderwatch.attachments import (
     extract_text,
     sniff,
 )
+from tenderwatch.attachments import base as limits  # the readers look limits up here
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 S_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -332,14 +332,14 @@ def test_small_compressible_member_is_not_a_bomb() -> None:
 
 
 def test_declared_total_over_the_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(attachments, "MAX_ZIP_TOTAL", 1000)
+    monkeypatch.setattr(limits, "MAX_ZIP_TOTAL", 1000)
     data = _zip({f"{i}.txt": os.urandom(400) for i in range(3)}, zipfile.ZIP_STORED)
     with pytest.raises(AttachmentError, match="zip bomb: 1200 bytes uncompressed, limit 1000"):
         extract_text(data)
 
 
 def test_nested_archives_share_one_read_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(attachments, "MAX_ZIP_TOTAL", 3000)
+    monkeypatch.setattr(limits, "MAX_ZIP_TOTAL", 3000)
     inner = _zip({"inner.txt": os.urandom(1500)}, zipfile.ZIP_STORED)  # ~1.6 KB itself
     outer = _zip({"a.zip": inner, "b.txt": b"outer text"}, zipfile.ZIP_STORED)
     result = extract_text(outer)
@@ -411,7 +411,7 @@ def test_oversize_input_is_refused() -> None:
 
 
 def test_long_text_is_cut_with_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(attachments, "MAX_TEXT", 10)
+    monkeypatch.setattr(limits, "MAX_TEXT", 10)
     result = extract_text("赛默飞世尔".encode() * 5, "a.txt")
     assert result.text == "赛默飞世尔赛默飞世尔"
     assert any("truncated" in note for note in result.notes)
