@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -96,10 +97,17 @@ class SlackBotNotifier:
 
     def send(self, row: AlertRow, payload: AlertPayload, thread_ref: str | None = None) -> str | None:
         channel = row.destination.split(":", 1)[1]
+        return self._post(channel, text=fallback(payload), blocks=blocks(payload), thread_ts=thread_ref)
+
+    def send_text(self, channel: str, subject: str, body: str) -> str:
+        """An operators' message: plain, escaped text (portal names and reasons are untrusted too)."""
+        return self._post(channel, text=escape(_cut(f"*{subject}*\n{body}", 3000)))
+
+    def _post(self, channel: str, **message: Any) -> str:
+        """One chat.postMessage, paced per channel, its failure classified for the dispatcher."""
         self.pacer.wait(channel)
         try:
-            response = self.client.chat_postMessage(channel=channel, text=fallback(payload), blocks=blocks(payload),
-                                                    thread_ts=thread_ref, unfurl_links=False)
+            response = self.client.chat_postMessage(channel=channel, unfurl_links=False, **message)
         except SlackApiError as exc:
             status = exc.response.status_code
             error = exc.response.get("error", status) if isinstance(exc.response.data, dict) else status
@@ -107,24 +115,6 @@ class SlackBotNotifier:
                 retry = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
                 raise TransientError(f"Slack HTTP {status} {error}", float(retry) if retry else None) from exc
             raise PermanentError(f"Slack refused: {error}") from exc
-        except (URLError, TimeoutError, ConnectionError, OSError) as exc:
-            raise TransientError(f"Slack unreachable: {exc}") from exc
-        finally:
-            self.pacer.posted(channel)
-        return str(response["ts"])
-
-    def send_text(self, channel: str, subject: str, body: str) -> str:
-        """An operators' message: plain, escaped text (portal names and reasons are untrusted too)."""
-        self.pacer.wait(channel)
-        text = escape(_cut(f"*{subject}*\n{body}", 3000))
-        try:
-            response = self.client.chat_postMessage(channel=channel, text=text, unfurl_links=False)
-        except SlackApiError as exc:
-            status = exc.response.status_code
-            if status == 429 or status >= 500:
-                retry = exc.response.headers.get("Retry-After")
-                raise TransientError(f"Slack HTTP {status}", float(retry) if retry else None) from exc
-            raise PermanentError(f"Slack refused: {exc.response.get('error', status)}") from exc
         except (URLError, TimeoutError, ConnectionError, OSError) as exc:
             raise TransientError(f"Slack unreachable: {exc}") from exc
         finally:
