@@ -23,7 +23,7 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.poll import SEARCH, WWW, Site
+from bench.poll import HOSTS, Site
 from tenderwatch.replay import PortalServer
 from tenderwatch.store import Store
 from tests.support.slack_server import SlackServer
@@ -45,7 +45,7 @@ def main() -> None:
     site.add(30)
     with tempfile.TemporaryDirectory() as tmp, PortalServer(site.page) as server, SlackServer() as slack:
         db = Path(tmp) / "tenderwatch.sqlite3"
-        env = {**os.environ, "TENDERWATCH_DATA_DIR": tmp, "TENDERWATCH_HOST_MAP": server.host_map(WWW, SEARCH),
+        env = {**os.environ, "TENDERWATCH_DATA_DIR": tmp, "TENDERWATCH_HOST_MAP": server.host_map(*HOSTS),
                "TENDERWATCH_DOWNLOAD_DELAY": "0", "TENDERWATCH_LOOKBACK_DAYS": "3650", "TENDERWATCH_PORTALS": "ccgp",
                "TENDERWATCH_LOOPBACK_ONLY": "1", "SLACK_BOT_TOKEN": "xoxb-test",
                "SLACK_CHANNEL": "#bench", "SLACK_API_URL": slack.api_url, "TENDERWATCH_LOG_LEVEL": "WARNING"}

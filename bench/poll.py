@@ -1,7 +1,7 @@
 """Poll benchmark against a loopback replay of ccgp with N generated notices.
 
-Prints requests and seconds for a cold poll of N notices and for steady-state polls with k new ones
-(k = 0, 1, 10), each as a ratio to the cold poll measured in the same run; and notices per second
+Every notice has a small PDF attachment, read because the notice matches. Prints requests and
+seconds for a cold poll of N notices and for steady-state polls with k new ones (k = 0, 1, 10), each as a ratio to the cold poll measured in the same run; and notices per second
 through parse + match + store, as a ratio to parsing alone (the baseline) in the same run.
 Usage: .venv/bin/python bench/poll.py [N]
 """
@@ -27,10 +27,13 @@ from tenderwatch.matching import Matcher
 from tenderwatch.projects import project_key
 from tenderwatch.replay import PortalServer
 from tenderwatch.store import Store, utcnow
+from tests.test_attachments_extract import make_pdf
 
 REPO = Path(__file__).resolve().parent.parent
+ATTACHMENT = make_pdf(b"BT /F1 12 Tf 72 720 Td (Technical requirements) Tj ET")
 TEMPLATE = (REPO / "tests/fixtures/ccgp/detail_dylygg_xinjiang_authored.html").read_text(encoding="utf-8")
-WWW, SEARCH = "www.ccgp.gov.cn", "search.ccgp.gov.cn"
+WWW, SEARCH, DOWNLOAD = "www.ccgp.gov.cn", "search.ccgp.gov.cn", "download.ccgp.gov.cn"
+HOSTS = (WWW, SEARCH, DOWNLOAD)
 HTML = "text/html; charset=utf-8"
 
 
@@ -43,6 +46,8 @@ class Site:
         self.ids[:0] = list(range(start + count - 1, start - 1, -1))
 
     def page(self, host: str, path: str, query: str) -> tuple[int, bytes, str] | None:
+        if host == DOWNLOAD:  # every notice's attachment: a small PDF, read because the notice matched
+            return 200, ATTACHMENT, "application/pdf"
         if host == SEARCH:
             return 200, b"<ul class='vT-srch-result-list-bid'></ul>", HTML
         if path.endswith(".htm") and "/t2026" in path:
@@ -65,8 +70,8 @@ def main(n: int) -> None:
     site = Site()
     site.add(n)
     with tempfile.TemporaryDirectory() as tmp, PortalServer(site.page) as server:
-        os.environ.update({"TENDERWATCH_DATA_DIR": tmp, "TENDERWATCH_HOST_MAP": server.host_map(WWW, SEARCH),
-                           "TENDERWATCH_DOWNLOAD_DELAY": "0"})
+        os.environ.update({"TENDERWATCH_DATA_DIR": tmp, "TENDERWATCH_HOST_MAP": server.host_map(*HOSTS),
+                           "TENDERWATCH_DOWNLOAD_DELAY": "0", "TENDERWATCH_LOOPBACK_ONLY": "1"})
         config = Config.from_env()
         watchlists = app.load_current_watchlists(config)
         runs = []
