@@ -19,7 +19,14 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.base import LayoutChanged, ListingEntry, ListingPage, Stream, TenderSpider
-from spiders.cn_parsing import goods_from, label_table, parse_amount, parse_cn_datetime, suppliers_from
+from spiders.cn_parsing import (
+    goods_from,
+    label_table,
+    parse_amount,
+    parse_cn_datetime,
+    publicity_deadline,
+    suppliers_from,
+)
 from tenderwatch.htmltext import html_to_text
 from tenderwatch.model import Attachment, Notice, NoticeType
 from tenderwatch.notice_types import classify_label
@@ -146,7 +153,6 @@ class CcgpSpider(TenderSpider):
         code = re.search(r"项目编号[:：]\s*([A-Za-z0-9\-_（）()\[\]]+)", body)
         published = parse_cn_datetime(field("published")) or parse_cn_datetime(
             response.css("meta[name=PubDate]::attr(content)").get("")) or entry.published_at
-        period = re.search(r"公示期限.{0,40}?(\d{4}年\d{1,2}月\d{1,2}日).{0,20}?(\d{4}年\d{1,2}月\d{1,2}日)", body, re.DOTALL)
         attachments = [Attachment(name=a.css("::text").get("").strip(), url=response.urljoin(a.attrib["href"]))
                        for a in response.css("ul.fjxx li a[href]")]
         attachments += [Attachment(name=a.css("::text").get("").strip(),
@@ -160,7 +166,7 @@ class CcgpSpider(TenderSpider):
             published_at=published, project_code=code.group(1) if code else "",
             project_name=field("project_name"), budget=parse_amount(field("budget")),
             award_amount=parse_amount(field("award")),
-            deadline=parse_cn_datetime(period.group(2)) if period else None,
+            deadline=publicity_deadline(body),
             suppliers=suppliers_from(root, body), goods=goods_from(root), body_text=body,
             attachments=attachments, fields=fields,
         )

@@ -122,3 +122,13 @@ def body_field(body_text: str, name: str) -> str:
             if value:
                 return value
     return ""
+
+
+_PERIOD = re.compile(r"公示期限.{0,40}?(\d{4}年\d{1,2}月\d{1,2}日).{0,20}?(\d{4}年\d{1,2}月\d{1,2}日)", re.DOTALL)
+
+
+def publicity_deadline(body_text: str) -> datetime | None:
+    """The end of a publicity period ("公示期限：2026年11月20日至2026年11月27日"): until then a
+    single-source notice can be contested."""
+    m = _PERIOD.search(body_text)
+    return parse_cn_datetime(m.group(2)) if m else None

@@ -19,7 +19,7 @@ import scrapy
 from scrapy.http import JsonRequest, Response
 
 from spiders.base import LayoutChanged, ListingEntry, ListingPage, Stream, TenderSpider
-from spiders.cn_parsing import goods_from, parse_amount, parse_cn_datetime, suppliers_from
+from spiders.cn_parsing import goods_from, parse_amount, parse_cn_datetime, publicity_deadline, suppliers_from
 from tenderwatch.htmltext import html_to_text
 from tenderwatch.model import BEIJING, Attachment, Money, Notice
 from tenderwatch.notice_types import classify_label
@@ -85,7 +85,6 @@ GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-
 TAGS = re.compile(r"<[^>]+>")
 LABEL = re.compile(r"^([\u4e00-\u9fff（）()]{2,14})\s*[:：]\s*(.*)$")  # "采购人：喀什地区公安局"
 SECTION_NAME = r"{}信息\s*\n\s*(?:\d+[.、．])?\s*名\s*称\s*[:：]\s*([^\n\t]+)"  # "采购人信息\n名 称：…"
-PERIOD = re.compile(r"公示期限.{0,40}?(\d{4}年\d{1,2}月\d{1,2}日).{0,20}?(\d{4}年\d{1,2}月\d{1,2}日)", re.DOTALL)
 
 
 class XjggzySpider(TenderSpider):
@@ -175,7 +174,6 @@ class XjggzySpider(TenderSpider):
 
         buyer = field("buyer") or _section_name(body, "采购人")
         type_label = max((label for label in TYPE_LABELS if label in title), key=len, default="")
-        period = PERIOD.search(body)
         published = entry.published_at or parse_cn_datetime(fields.get("发布时间", ""))
         return Notice(
             portal=self.portal, notice_id=entry.notice_id, url=response.url, title=title,
@@ -183,7 +181,7 @@ class XjggzySpider(TenderSpider):
             agency=field("agency") or _section_name(body, "采购代理机构"),
             region=_region(buyer, title, fields.get("信息来源", "")), published_at=published,
             project_code=field("project_code"), project_name=field("project_name") or entry.facts.get("project_name", ""),
-            budget=_money(fields, "budget"), award_amount=_money(fields, "award"), deadline=parse_cn_datetime(period.group(2)) if period else None,
+            budget=_money(fields, "budget"), award_amount=_money(fields, "award"), deadline=publicity_deadline(body),
             suppliers=suppliers_from(content[0], body), goods=goods_from(content[0]), body_text=body,
             attachments=_attachments(response, content[0]), fields=fields,
         )

@@ -19,7 +19,6 @@ health state "broken" or "blocked", never as silence):
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -31,7 +30,7 @@ from parsel import Selector
 from scrapy.http import Response
 
 from spiders.base import LayoutChanged, ListingEntry, ListingPage, Stream, TenderSpider
-from spiders.cn_parsing import body_field, goods_from, parse_amount, parse_cn_datetime, suppliers_from
+from spiders.cn_parsing import body_field, goods_from, parse_amount, publicity_deadline, suppliers_from
 from tenderwatch.htmltext import html_to_text
 from tenderwatch.model import BEIJING, Attachment, Notice, NoticeType
 from tenderwatch.notice_types import classify_label
@@ -131,7 +130,7 @@ class ZcySpider(TenderSpider):
             published_at=_ms(data.get("publishDate")) or entry.published_at, project_code=project_code,
             project_name=str(data.get("projectName") or "") or body_field(body, "project_name"),
             budget=parse_amount(body_field(body, "budget")), award_amount=parse_amount(body_field(body, "award")),
-            deadline=_deadline(body), suppliers=suppliers_from(root, body), goods=goods_from(root), body_text=body,
+            deadline=publicity_deadline(body), suppliers=suppliers_from(root, body), goods=goods_from(root), body_text=body,
             attachments=_attachments(data, root, response), fields={"chain": json.dumps(_chain(data))},
         )
 
@@ -154,12 +153,6 @@ def _result_data(response: Response) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise LayoutChanged("no result.data object")
     return data
-
-
-def _deadline(body: str) -> datetime | None:
-    """The end of a single-source publicity period, when the notice states it."""
-    m = re.search(r"公示期限.{0,40}?(\d{4}年\d{1,2}月\d{1,2}日).{0,20}?(\d{4}年\d{1,2}月\d{1,2}日)", body, re.DOTALL)
-    return parse_cn_datetime(m.group(2)) if m else None
 
 
 def _attachments(data: dict[str, Any], root: Selector, response: Response) -> list[Attachment]:
