@@ -31,7 +31,7 @@ _templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templa
 
 def build_message(p: AlertPayload, sender: str, recipient: str) -> EmailMessage:
     msg = EmailMessage()
-    head = "Update: " if p.kind == "update" else ""
+    head = p.lead
     msg["Subject"] = f"[tenderwatch {p.severity}] {head}{p.title[:150]}"
     msg["From"], msg["To"] = sender, recipient
     msg["Date"] = formatdate(localtime=False)

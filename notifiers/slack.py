@@ -40,7 +40,7 @@ def _cut(text: str, limit: int) -> str:
 
 
 def blocks(p: AlertPayload) -> list[dict[str, object]]:
-    head = "Update: " if p.kind == "update" else ""
+    head = p.lead
     title = f"<{escape(p.url)}|{escape(_cut(p.title, 300)).replace('|', '¦')}>"
     facts = [("Buyer", p.buyer), ("Region", p.region), ("Type", p.notice_type_label), ("Budget", p.budget or ""),
              ("Awarded", p.award_amount or ""), ("Deadline", p.deadline or ""), ("Suppliers", ", ".join(p.suppliers))]

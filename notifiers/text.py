@@ -6,7 +6,7 @@ from tenderwatch.alerts import AlertPayload
 
 
 def render_text(p: AlertPayload) -> str:
-    head = "UPDATE " if p.kind == "update" else ""
+    head = p.lead.upper()
     lines = [f"[{p.severity.upper()}] {head}{p.notice_type_label}: {p.title}", f"  {p.url}"]
     facts = [("buyer", p.buyer), ("region", p.region), ("published", p.published_at or ""),
              ("budget", p.budget or ""), ("awarded", p.award_amount or ""), ("deadline", p.deadline or ""),
@@ -21,7 +21,8 @@ def render_text(p: AlertPayload) -> str:
     for (entity, kind), found in by_entity.items():
         lines.append(f"  matched {entity} ({kind}): {', '.join(found)}")
     if p.update_of:
-        lines.append(f"  update of: {p.update_of['title']} {p.update_of['url']}")
+        label = "first published as" if p.kind == "republished" else "update of"
+        lines.append(f"  {label}: {p.update_of['title']} {p.update_of['url']}")
     for place in p.also_at:
         lines.append(f"  also published on {place['portal']}: {place['url']}")
     lines.append(f"  watchlists: {', '.join(w.title for w in p.watchlists)}")

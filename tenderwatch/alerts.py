@@ -45,7 +45,7 @@ class WatchlistFact:
 
 @dataclass(frozen=True)
 class AlertPayload:
-    kind: str  # new | update
+    kind: str  # new | update | republished (the same notice on another portal, after its alert went out)
     key: str
     portal: str
     url: str
@@ -70,6 +70,11 @@ class AlertPayload:
     update_of: dict[str, str] | None = None  # {key, title, url} of the project's first notice
     also_at: list[dict[str, str]] = field(default_factory=list)  # the same notice on other portals
     amount: dict[str, str] | None = None  # {value, currency, kind: award|budget}, for digest totals
+
+    @property
+    def lead(self) -> str:
+        """What kind of message this is, before the notice type: "", "Update: " or "Also published: "."""
+        return {"update": "Update: ", "republished": "Also published: "}.get(self.kind, "")
 
     @property
     def notice_type_label(self) -> str:

@@ -155,7 +155,7 @@ class Dispatcher:
     def _send_one(self, row: AlertRow, now: datetime, report: DispatchReport) -> bool:
         notifier = self.notifier(row.destination)
         # A project's later notice replies in the thread of its first alert (Slack bot mode).
-        thread = self.store.thread_ref(row.project_key, row.destination) if row.kind == "update" else None
+        thread = self.store.thread_ref(row.project_key, row.destination) if row.kind != "new" else None
         try:
             if notifier is None:  # configuration changed since: wait for it to be restored, within the budget
                 raise TransientError(f"{row.destination} is not configured (check SLACK_*/SMTP_* settings)",

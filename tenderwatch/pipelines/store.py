@@ -14,9 +14,10 @@ from tenderwatch.alerts import AlertPayload, HitFact, WatchlistFact
 from tenderwatch.config import Config
 from tenderwatch.crawl_inputs import crawl_watchlists
 from tenderwatch.matching import Hit
+from tenderwatch.model import Notice
 from tenderwatch.pipelines import Candidate
 from tenderwatch.routing import destinations_for
-from tenderwatch.store import AlertDraft, MatchRecord, Store
+from tenderwatch.store import AlertDraft, AlertRow, MatchRecord, Store
 from tenderwatch.watchlists import WatchlistSet
 
 
@@ -54,13 +55,9 @@ class StorePipeline:
 
     def _alerts(self, item: Candidate) -> list[AlertDraft]:
         original = item.republication_of
-        if original is not None and self.store.notice_alerts(original.key):
-            # Alerted already: no second alert, but the alert (if still unsent) cites this place too.
-            notice = item.notice
-            self.store.add_also_at(original.key, {"portal": notice.portal, "key": notice.key, "url": notice.url,
-                                                  "title": notice.title})
-            self.crawler.stats.inc_value("tenderwatch/republications")
-            return []
+        first_alerts = self.store.notice_alerts(original.key) if original is not None else []
+        if original is not None and first_alerts:
+            return self._republished(item, original, first_alerts)
         fired = item.fired
         earlier = self.store.project_alerts(item.project_key) if item.update_of else []
         if not fired and not earlier:
@@ -79,6 +76,24 @@ class StorePipeline:
         self.crawler.stats.inc_value("tenderwatch/alerts_created", len(targets))
         return [AlertDraft(destination=d, kind=kind, severity=payload.severity, payload=payload.to_dict())
                 for d in targets]
+
+    def _republished(self, item: Candidate, original: Notice, first_alerts: list[AlertRow]) -> list[AlertDraft]:
+        """The same notice on another portal: never a second alert. An alert not sent yet cites this
+        place too; where it was sent already, the record (console, JSON lines) and the Slack thread
+        are told where else it appears (evidence, if one copy is taken down); inboxes are spared."""
+        notice = item.notice
+        self.store.add_also_at(original.key, {"portal": notice.portal, "key": notice.key, "url": notice.url,
+                                              "title": notice.title})
+        self.crawler.stats.inc_value("tenderwatch/republications")
+        sent = [a for a in first_alerts if a.status == "delivered"
+                and (a.destination in ("console", "jsonl") or a.destination.startswith("slack:"))]
+        if not sent:
+            return []
+        first = AlertPayload.from_dict(sent[0].payload)
+        payload = AlertPayload.build(notice, kind="republished", project_key=item.project_key,
+                                     watchlists=first.watchlists, hits=first.hits, update_of=original)
+        return [AlertDraft(destination=a.destination, kind="republished", severity=payload.severity,
+                           payload=payload.to_dict()) for a in sent]
 
     def _brand(self, hit: Hit) -> str:
         if hit.entity_kind == "brand":
